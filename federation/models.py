@@ -1,0 +1,1 @@
+"""ActivityPub federation (see docs/architecture.md)."""

@@ -1,0 +1,58 @@
+"""Bearer-token authentication for the client API: one indexed query per request."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+
+def token_from_request(request: Any) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    # Mastodon accepts the token as a parameter too (streaming, some older apps).
+    token = request.GET.get("access_token")
+    return token or None
+
+
+def load_token(raw: str) -> Any | None:
+    AccessToken = get_access_token_model()  # noqa: N806
+    checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    token = (
+        AccessToken.objects.select_related("user__account", "application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if token is None or (token.expires and token.expires <= timezone.now()):
+        return None
+    return token
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        raw = token_from_request(request._request)
+        if raw is None:
+            return None
+        token = load_token(raw)
+        if token is None:
+            raise exceptions.AuthenticationFailed("The access token is invalid")
+        user = token.user
+        if user is not None:
+            if not user.is_active or user.account.suspended_at is not None:
+                raise exceptions.AuthenticationFailed("Your login is currently disabled")
+            if user.confirmed_at is None:
+                raise exceptions.PermissionDenied(
+                    "Your login is missing a confirmed e-mail address"
+                )
+            if not user.approved:
+                raise exceptions.PermissionDenied("Your login is currently pending approval")
+        return (user, token)
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="Doorkeeper", error="invalid_token"'

@@ -1,0 +1,1 @@
+"""Media attachments land with the media issue."""

@@ -1,0 +1,86 @@
+"""Shared fixtures: a signed-in API client per account, tasks run at once, on_commit at once."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from rest_framework.test import APIClient
+
+from accounts.models import Account, User
+from tests.factories.accounts import ApplicationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Celery tasks run in-process and on-commit work runs at once, inside the test's
+    transaction, so a test sees what a worker would have done after the commit."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from fedisocial.celery import app
+
+    app.conf.task_always_eager = True
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:
+    raw = secrets.token_urlsafe(32)
+    AccessToken.objects.create(
+        user=user,
+        application=app or ApplicationFactory(),
+        token=raw,
+        scope=scopes,
+        expires=timezone.now() + timedelta(days=36500),
+    )
+    return raw
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def _make(username: str | None = None, **account_fields: Any) -> User:
+        kwargs: dict[str, Any] = {}
+        if username:
+            kwargs["account__username"] = username
+            kwargs["email"] = f"{username}@example.com"
+        for key, value in account_fields.items():
+            kwargs[f"account__{key}"] = value
+        return UserFactory(**kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[..., APIClient]:
+    """``client_for(user, scopes=...)``: an APIClient sending that user's bearer token."""
+
+    def _client(user: User | None, scopes: str = "read write follow push") -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scopes)}")
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., User]) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user: Callable[..., User]) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def anon() -> Iterator[APIClient]:
+    yield APIClient()
+
+
+def account_of(user: User) -> Account:
+    return user.account

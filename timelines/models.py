@@ -1,0 +1,125 @@
+"""Feeds (home and lists, built on write), lists, notifications, markers and conversations."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Account
+from fedisocial.ids import generate_id
+from statuses.models import Conversation, Status
+
+HOME_FEED = 0  # list_id of an account's home feed
+
+
+class FeedEntry(models.Model):
+    """One status in one feed: ``list_id`` 0 is the home feed, otherwise a List's id.
+
+    Plain integer columns (no foreign keys) keep bulk fan-out inserts cheap; the feed is a cache
+    of the newest ``FEED_MAX_ITEMS`` entries, and readers fall back to a query past the trim.
+    ``status_id`` is the status shown (a reblog's own id for a boost); ``reblog_of_id`` names the
+    boosted original so one original shows once.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    account_id = models.BigIntegerField()
+    list_id = models.BigIntegerField(default=HOME_FEED)
+    status_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()
+    reblog_of_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account_id", "list_id", "status_id"], name="feed_entry_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account_id", "list_id", "-status_id"], name="feed_read_idx"),
+            models.Index(fields=["account_id", "author_id"], name="feed_author_idx"),
+        ]
+
+
+class List(models.Model):
+    class RepliesPolicy(models.TextChoices):
+        FOLLOWED = "followed"
+        LIST = "list"
+        NONE = "none"
+
+    id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lists")
+    title = models.CharField(max_length=255)
+    replies_policy = models.CharField(
+        max_length=16, choices=RepliesPolicy.choices, default=RepliesPolicy.LIST
+    )
+    exclusive = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class ListAccount(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    list = models.ForeignKey(List, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["list", "account"], name="list_account_uniq")
+        ]
+
+
+class Notification(models.Model):
+    class Type(models.TextChoices):
+        MENTION = "mention"
+        STATUS = "status"
+        REBLOG = "reblog"
+        FOLLOW = "follow"
+        FOLLOW_REQUEST = "follow_request"
+        FAVOURITE = "favourite"
+        POLL = "poll"
+        UPDATE = "update"
+
+    id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
+    from_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="notification_account_idx")]
+
+
+class Marker(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    timeline = models.CharField(max_length=32)  # home | notifications
+    last_read_id = models.BigIntegerField(default=0)
+    version = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "timeline"], name="marker_uniq")
+        ]
+
+
+class AccountConversation(models.Model):
+    """A direct-message conversation as one participant sees it (/api/v1/conversations)."""
+
+    id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    participant_account_ids = models.JSONField(default=list)
+    last_status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unread = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "conversation"], name="account_conversation_uniq"
+            )
+        ]
