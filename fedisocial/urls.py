@@ -1,4 +1,4 @@
-"""URL table. Client-API paths mirror Mastodon's; each app owns its own ``api/urls.py``."""
+"""URL table. Client-API paths mirror Mastodon's; each app owns its own url modules."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,4 +8,10 @@ handler500 = "fedisocial.api.errors.handler500"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("fedisocial.api.urls")),  # instance, health, custom emojis, announcements
+    path("", include("accounts.urls")),  # OAuth 2 and sign-in pages
+    path("", include("accounts.api.urls")),
+    path("", include("statuses.api.urls")),
+    path("", include("timelines.api.urls")),
+    path("", include("federation.urls")),  # NodeInfo, WebFinger
 ]
