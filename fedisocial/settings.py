@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "channels",
+    "fedisocial",
     "accounts",
     "statuses",
     "timelines",
