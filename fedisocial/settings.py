@@ -312,3 +312,13 @@ LOGGING = {
 
 # Feeds keep the newest entries per home/list feed, as Mastodon keeps 800 in Redis.
 FEED_MAX_ITEMS = int(env("FEED_MAX_ITEMS", "800"))
+
+# Periodic work, run by the one Celery beat (in-process under `make run`).
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-statuses": {
+        "task": "statuses.tasks.publish_due_scheduled_statuses_task",
+        "schedule": 30.0,
+    },
+    "close-expired-polls": {"task": "statuses.tasks.close_expired_polls_task", "schedule": 60.0},
+    "expire-mutes": {"task": "accounts.tasks.expire_mutes_task", "schedule": 60.0},
+}
