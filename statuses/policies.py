@@ -8,8 +8,9 @@ the boosted status is too. Every endpoint that returns statuses goes through the
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import Account, Block, Follow
+from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
 from statuses.models import Mention, Status, Visibility
 
 
@@ -22,9 +23,10 @@ def _is_blocked_by(author_id: int, viewer: Account | None) -> bool:
 def can_view(status: Status, viewer: Account | None) -> bool:
     if status.deleted_at is not None or status.account.suspended_at is not None:
         return False
-    if status.reblog_id is not None:
-        if status.reblog is None or not can_view(status.reblog, viewer):
-            return False
+    if status.reblog_id is not None and (
+        status.reblog is None or not can_view(status.reblog, viewer)
+    ):
+        return False
     if viewer is not None and status.account_id == viewer.id:
         return True
     if _is_blocked_by(status.account_id, viewer):
@@ -37,9 +39,10 @@ def can_view(status: Status, viewer: Account | None) -> bool:
     mentioned = Mention.objects.filter(status_id=status.id, account_id=viewer.id).exists()
     if visibility == Visibility.DIRECT:
         return mentioned
-    return mentioned or Follow.objects.filter(
-        account_id=viewer.id, target_account_id=status.account_id
-    ).exists()
+    return (
+        mentioned
+        or Follow.objects.filter(account_id=viewer.id, target_account_id=status.account_id).exists()
+    )
 
 
 def visible_q(viewer: Account | None) -> Q:
@@ -51,16 +54,9 @@ def visible_q(viewer: Account | None) -> Q:
     following = Follow.objects.filter(account_id=viewer.id).values("target_account_id")
     mentioned = Mention.objects.filter(account_id=viewer.id).values("status_id")
     blocked_by = Block.objects.filter(target_account_id=viewer.id).values("account_id")
-    return (
-        Q(account_id=viewer.id)
-        | (
-            (
-                public
-                | Q(visibility=Visibility.PRIVATE, account_id__in=following)
-                | Q(id__in=mentioned)
-            )
-            & ~Q(account_id__in=blocked_by)
-        )
+    return Q(account_id=viewer.id) | (
+        (public | Q(visibility=Visibility.PRIVATE, account_id__in=following) | Q(id__in=mentioned))
+        & ~Q(account_id__in=blocked_by)
     )
 
 
@@ -72,3 +68,42 @@ def visible_to(qs: QuerySet[Status], viewer: Account | None) -> QuerySet[Status]
         reblog__in=Status.objects.filter(deleted_at__isnull=True).filter(visible_q(viewer))
     )
     return qs.filter(reblog_ok)
+
+
+def blocks_author(status: Status, account: Account) -> bool:
+    """Whether ``account`` blocks the author: it may still see the status, but not act on it."""
+    if status.account_id == account.id:
+        return False
+    return Block.objects.filter(account_id=account.id, target_account_id=status.account_id).exists()
+
+
+def can_favourite(status: Status, account: Account) -> bool:
+    """Mastodon's StatusPolicy#favourite?: visible and the author not blocked by the actor."""
+    return can_view(status, account) and not blocks_author(status, account)
+
+
+def can_reblog(status: Status, account: Account) -> bool:
+    """Mastodon's StatusPolicy#reblog?: never a direct status, a private one only by its author,
+    and not the status of an account the booster blocks. (Visibility is checked first, by
+    ``can_view``, so that an invisible status answers 404 rather than 403.)"""
+    if status.visibility == Visibility.DIRECT:
+        return False
+    if status.visibility == Visibility.PRIVATE and status.account_id != account.id:
+        return False
+    return not blocks_author(status, account)
+
+
+def hidden_by_viewer_q(viewer: Account) -> Q:
+    """Mastodon's StatusFilter: statuses by accounts the viewer blocks or mutes, or from domains
+    it blocks. The viewer's own statuses are never hidden. Use with ``.exclude()``."""
+    now = timezone.now()
+    blocked = Block.objects.filter(account_id=viewer.id).values("target_account_id")
+    muted = (
+        Mute.objects.filter(account_id=viewer.id)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values("target_account_id")
+    )
+    domains = AccountDomainBlock.objects.filter(account_id=viewer.id).values("domain")
+    return ~Q(account_id=viewer.id) & (
+        Q(account_id__in=blocked) | Q(account_id__in=muted) | Q(account__domain__in=domains)
+    )

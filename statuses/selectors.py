@@ -9,12 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from accounts.models import Account
-from statuses.models import Mention, Status, StatusTag
+from accounts.models import Account, Block, Mute
+from fedisocial.api.pagination import Page, paginate_queryset
+from statuses.models import (
+    Bookmark,
+    Favourite,
+    Mention,
+    ScheduledStatus,
+    Status,
+    StatusEdit,
+    StatusTag,
+    TagFollow,
+    Visibility,
+)
+from statuses.policies import can_view, hidden_by_viewer_q, visible_to
 
 STATUS_RELATED = (
     "account",
@@ -103,7 +119,7 @@ def relationships_map(statuses: Iterable[Status], viewer: Account | None) -> Rel
             WHERE account_id = {me} AND conversation_id IN ({conv_list})
         UNION ALL SELECT 'v', poll_id, choice FROM statuses_pollvote
             WHERE account_id = {me} AND poll_id IN ({poll_list})
-    """  # noqa: S608
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
@@ -127,3 +143,261 @@ def _poll_of(status: Status) -> object | None:
         return status.poll
     except Status.poll.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
         return None
+
+
+# --- Single statuses and pages of them, through the visibility policy --------------------------
+
+
+def visible_status(status_id: int, viewer: Account | None) -> Status:
+    """The status, loaded for rendering, if the viewer may see it; else Status.DoesNotExist."""
+    status = with_related(Status.objects.filter(id=status_id, deleted_at__isnull=True)).first()
+    if status is None or not can_view(status, viewer):
+        raise Status.DoesNotExist
+    return status
+
+
+def visible_statuses(
+    ids: Iterable[int], viewer: Account | None, *, hide_filtered: bool = False
+) -> list[Status]:
+    """The statuses among ``ids`` the viewer may see, in the order given, in one query plus
+    the prefetches. ``hide_filtered`` also drops what Mastodon's StatusFilter hides (authors
+    the viewer blocks or mutes, domains it blocks)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    qs = visible_to(Status.objects.filter(id__in=ids), viewer)
+    if hide_filtered and viewer is not None:
+        qs = qs.exclude(hidden_by_viewer_q(viewer))
+    found = {s.id: s for s in with_related(qs)}
+    return [found[i] for i in ids if i in found]
+
+
+# --- Threads -----------------------------------------------------------------------------------
+
+# Mastodon's limits for anonymous viewers; signed-in ones get up to 4,096 each way.
+ANONYMOUS_ANCESTORS = 40
+ANONYMOUS_DESCENDANTS = 60
+ANONYMOUS_DEPTH = 20
+CONTEXT_LIMIT = 4096
+
+
+def _padded_id(column: str) -> str:
+    """A fixed-width text form of an id column, so that paths of ids sort as a depth-first walk."""
+    if connection.vendor == "postgresql":
+        return f"LPAD(CAST({column} AS TEXT), 20, '0')"
+    return f"printf('%%020d', {column})"
+
+
+def _contains(haystack: str, needle: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"STRPOS({haystack}, {needle}) > 0"
+    return f"INSTR({haystack}, {needle}) > 0"
+
+
+def ancestor_ids(status: Status, limit: int) -> list[int]:
+    """Up to ``limit`` statuses above this one, the root first (the nearest ones are kept)."""
+    if status.in_reply_to_id is None or limit <= 0:
+        return []
+    table = Status._meta.db_table
+    # Every value interpolated is a table name; parameters are bound.
+    sql = f"""
+        WITH RECURSIVE chain(id, in_reply_to_id, depth) AS (
+            SELECT id, in_reply_to_id, 1 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT s.id, s.in_reply_to_id, chain.depth + 1
+            FROM chain JOIN {table} s ON s.id = chain.in_reply_to_id
+            WHERE chain.depth < %s
+        )
+        SELECT id FROM chain ORDER BY depth LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.in_reply_to_id, limit, limit])
+        ids = [int(row[0]) for row in cursor.fetchall()]
+    ids.reverse()
+    return ids
+
+
+def descendant_ids(status: Status, limit: int, depth: int) -> list[int]:
+    """Up to ``limit`` replies below this one, depth first, siblings oldest first (Mastodon's
+    ORDER BY path)."""
+    table = Status._meta.db_table
+    pad = _padded_id("s.id")
+    sql = f"""
+        WITH RECURSIVE tree(id, path, depth) AS (
+            SELECT id, CAST({_padded_id("id")} AS TEXT), 0 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT s.id, tree.path || '/' || {pad}, tree.depth + 1
+            FROM tree JOIN {table} s ON s.in_reply_to_id = tree.id
+            WHERE tree.depth < %s AND NOT {_contains("tree.path", pad)}
+        )
+        SELECT id FROM tree WHERE id <> %s ORDER BY path LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.id, depth, status.id, limit])
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _promote_self_replies(statuses: list[Status]) -> list[Status]:
+    """Mastodon's promote_by!: the author's replies to themself move up to the first place
+    held by anything else, keeping their order."""
+    items = list(statuses)
+
+    def is_self_reply(s: Status) -> bool:
+        return s.in_reply_to_account_id == s.account_id
+
+    insert_at = next((i for i, s in enumerate(items) if not is_self_reply(s)), None)
+    if insert_at is None:
+        return items
+    index = insert_at + 1
+    while index < len(items):
+        if is_self_reply(items[index]):
+            items.insert(insert_at, items.pop(index))
+            insert_at += 1
+        index += 1
+    return items
+
+
+def status_context(status: Status, viewer: Account | None) -> tuple[list[Status], list[Status]]:
+    """Ancestors and descendants the viewer may see, with Mastodon's limits."""
+    if viewer is None:
+        up, down, depth = ANONYMOUS_ANCESTORS, ANONYMOUS_DESCENDANTS, ANONYMOUS_DEPTH
+    else:
+        up, down, depth = CONTEXT_LIMIT, CONTEXT_LIMIT, CONTEXT_LIMIT
+    ancestors = visible_statuses(ancestor_ids(status, up), viewer, hide_filtered=True)
+    descendants = visible_statuses(descendant_ids(status, down, depth), viewer, hide_filtered=True)
+    return ancestors, _promote_self_replies(descendants)
+
+
+def status_edits(status: Status) -> list[StatusEdit]:
+    """Every revision, oldest first; a status never edited has one: itself."""
+    edits = list(
+        StatusEdit.objects.filter(status=status)
+        .select_related("account", "account__moved_to")
+        .order_by("created_at", "id")
+    )
+    if edits:
+        return edits
+    poll = _poll_of(status)
+    return [
+        StatusEdit(
+            status=status,
+            account=status.account,
+            text=status.text,
+            content=status.content,
+            spoiler_text=status.spoiler_text,
+            sensitive=status.sensitive,
+            poll_options=list(poll.options) if poll is not None else None,  # type: ignore[attr-defined]
+            created_at=status.edited_at or status.created_at,
+        )
+    ]
+
+
+# --- Who interacted ----------------------------------------------------------------------------
+
+
+def _without_hidden_accounts(qs: QuerySet[Any], viewer: Account | None) -> QuerySet[Any]:
+    """Mastodon's not_excluded_by_account: accounts the viewer blocks, mutes or is blocked by."""
+    qs = qs.filter(account__suspended_at__isnull=True)
+    if viewer is None:
+        return qs
+    blocking = Block.objects.filter(account_id=viewer.id).values("target_account_id")
+    blocked_by = Block.objects.filter(target_account_id=viewer.id).values("account_id")
+    muting = Mute.objects.filter(account_id=viewer.id).values("target_account_id")
+    return (
+        qs.exclude(account_id__in=blocking)
+        .exclude(account_id__in=blocked_by)
+        .exclude(account_id__in=muting)
+    )
+
+
+def favourites_of(status: Status, viewer: Account | None, page: Page) -> list[Favourite]:
+    """Favourites of a status, newest first, paged by Favourite row id."""
+    qs = Favourite.objects.filter(status_id=status.id).select_related(
+        "account", "account__moved_to"
+    )
+    return paginate_queryset(_without_hidden_accounts(qs, viewer), page)
+
+
+def reblogs_of(status: Status, viewer: Account | None, page: Page) -> list[Status]:
+    """Live boosts of a status, newest first, paged by the boosts' ids."""
+    qs = Status.objects.filter(reblog_id=status.id, deleted_at__isnull=True).select_related(
+        "account", "account__moved_to"
+    )
+    return paginate_queryset(_without_hidden_accounts(qs, viewer), page)
+
+
+# --- The viewer's collections ------------------------------------------------------------------
+
+
+def bookmarks_page(account: Account, page: Page) -> tuple[list[Bookmark], list[Status]]:
+    """A page of bookmarks (row ids for the Link header) and the statuses still visible."""
+    rows = paginate_queryset(Bookmark.objects.filter(account_id=account.id), page)
+    return rows, visible_statuses([r.status_id for r in rows], account)
+
+
+def favourites_page(account: Account, page: Page) -> tuple[list[Favourite], list[Status]]:
+    rows = paginate_queryset(Favourite.objects.filter(account_id=account.id), page)
+    return rows, visible_statuses([r.status_id for r in rows], account)
+
+
+def followed_tags_page(account: Account, page: Page) -> list[TagFollow]:
+    qs = TagFollow.objects.filter(account_id=account.id).select_related("tag")
+    return paginate_queryset(qs, page)
+
+
+def followed_tag_ids(account: Account | None, tag_ids: Iterable[int]) -> set[int]:
+    ids = [i for i in tag_ids if i is not None]
+    if account is None or not ids:
+        return set()
+    return set(
+        TagFollow.objects.filter(account_id=account.id, tag_id__in=ids).values_list(
+            "tag_id", flat=True
+        )
+    )
+
+
+def scheduled_statuses_page(account: Account, page: Page) -> list[ScheduledStatus]:
+    return paginate_queryset(ScheduledStatus.objects.filter(account_id=account.id), page)
+
+
+# --- Hashtag usage -----------------------------------------------------------------------------
+
+HISTORY_DAYS = 7
+
+
+def tag_histories(tag_ids: Iterable[int | None]) -> dict[int | None, list[dict[str, str]]]:
+    """Seven daily buckets per tag, today first: midnight UTC as a unix timestamp, the public
+    statuses using the tag that day and the accounts that posted them (as strings, as
+    Mastodon sends them). One query for any number of tags."""
+    ids = [i for i in tag_ids if i is not None]
+    today = timezone.now().astimezone(UTC).date()
+    days = [today - timedelta(days=n) for n in range(HISTORY_DAYS)]
+    start = datetime.combine(days[-1], time.min, tzinfo=UTC)
+    counts: dict[tuple[int, date], tuple[int, int]] = {}
+    if ids:
+        rows = (
+            StatusTag.objects.filter(
+                tag_id__in=ids,
+                status__created_at__gte=start,
+                status__deleted_at__isnull=True,
+                status__visibility=Visibility.PUBLIC,
+            )
+            .annotate(day=TruncDate("status__created_at", tzinfo=UTC))
+            .values("tag_id", "day")
+            .annotate(
+                uses=Count("status_id", distinct=True),
+                accounts=Count("status__account_id", distinct=True),
+            )
+        )
+        for row in rows:
+            counts[(row["tag_id"], row["day"])] = (row["uses"], row["accounts"])
+    result: dict[int | None, list[dict[str, str]]] = {}
+    for tag_id in [*ids, None]:
+        history = []
+        for day in days:
+            uses, accounts = counts.get((tag_id, day), (0, 0)) if tag_id is not None else (0, 0)
+            midnight = datetime.combine(day, time.min, tzinfo=UTC)
+            day_ts = str(int(midnight.timestamp()))
+            history.append({"day": day_ts, "uses": str(uses), "accounts": str(accounts)})
+        result[tag_id] = history
+    return result

@@ -10,13 +10,16 @@ from typing import Any
 
 from accounts.api.serializers import render_account
 from accounts.models import Account
+from federation.uris import account_url, status_uri, status_url
 from fedisocial.api.dates import iso
-from federation.uris import account_url, status_uri, status_url, tag_url
-from statuses.models import Poll, Status, Visibility
+from statuses.formatting import hashtag_url
+from statuses.models import Poll, ScheduledStatus, Status, StatusEdit, Tag, Visibility
 from statuses.selectors import RelationshipsMap, relationships_map
 
 
-def render_poll(poll: Poll, flags: RelationshipsMap | None, viewer: Account | None) -> dict[str, Any]:
+def render_poll(
+    poll: Poll, flags: RelationshipsMap | None, viewer: Account | None
+) -> dict[str, Any]:
     expired = poll.expired
     show_totals = not poll.hide_totals or expired
     tallies = list(poll.cached_tallies or [])
@@ -27,8 +30,8 @@ def render_poll(poll: Poll, flags: RelationshipsMap | None, viewer: Account | No
         "expires_at": iso(poll.expires_at),
         "expired": expired,
         "multiple": poll.multiple,
-        "votes_count": poll.votes_count if show_totals else None,
-        "voters_count": (poll.voters_count if show_totals else None) if poll.multiple else None,
+        "votes_count": poll.votes_count,
+        "voters_count": (poll.voters_count or 0) if poll.multiple else None,
         "options": [
             {"title": title, "votes_count": tallies[i] if show_totals else None}
             for i, title in enumerate(poll.options)
@@ -57,12 +60,13 @@ def render_mentions(status: Status) -> list[dict[str, Any]]:
             "acct": m.account.acct,
         }
         for m in status.mentions.all()
+        if not m.silent
     ]
 
 
 def render_tags(status: Status) -> list[dict[str, Any]]:
     return [
-        {"name": st.tag.name, "url": tag_url(st.tag.name)} for st in status.status_tags.all()
+        {"name": st.tag.name, "url": hashtag_url(st.tag.name)} for st in status.status_tags.all()
     ]
 
 
@@ -117,13 +121,17 @@ def render_status(
         data["text"] = status.text
     if viewer is not None:
         flags = flags or RelationshipsMap()
-        data["favourited"] = status.id in flags.favourited
-        data["reblogged"] = status.id in flags.reblogged
-        data["muted"] = (status.conversation_id or 0) in flags.muted_conversations
-        data["bookmarked"] = status.id in flags.bookmarked
+        # A boost answers for what it shows (Mastodon's `status.proper`): the original.
+        proper = reblog if reblog is not None else status
+        data["favourited"] = proper.id in flags.favourited
+        data["reblogged"] = proper.id in flags.reblogged
+        data["muted"] = (proper.conversation_id or 0) in flags.muted_conversations
+        data["bookmarked"] = proper.id in flags.bookmarked
         data["filtered"] = []
-        if status.account_id == viewer.id and status.reblog_id is None and (
-            status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
+        if (
+            status.account_id == viewer.id
+            and status.reblog_id is None
+            and (status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE))
         ):
             data["pinned"] = status.id in flags.pinned
     return data
@@ -138,3 +146,66 @@ def render_statuses(statuses: list[Status], viewer: Account | None) -> list[dict
 def render_one(status: Status, viewer: Account | None, **kwargs: Any) -> dict[str, Any]:
     flags = relationships_map([status], viewer)
     return render_status(status, viewer=viewer, flags=flags, **kwargs)
+
+
+def render_context(
+    ancestors: list[Status], descendants: list[Status], *, status: Status, viewer: Account | None
+) -> dict[str, Any]:
+    """Mastodon's Context, the viewer's flags computed once for the whole thread."""
+    flags = relationships_map([status, *ancestors, *descendants], viewer)
+    return {
+        "ancestors": [render_status(s, viewer=viewer, flags=flags) for s in ancestors],
+        "descendants": [render_status(s, viewer=viewer, flags=flags) for s in descendants],
+    }
+
+
+def render_status_edit(edit: StatusEdit) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "content": edit.content,
+        "spoiler_text": edit.spoiler_text,
+        "sensitive": edit.sensitive,
+        "created_at": iso(edit.created_at),
+        "account": render_account(edit.account),
+        "media_attachments": [],
+        "emojis": [],
+    }
+    if edit.poll_options:
+        data["poll"] = {"options": [{"title": title} for title in edit.poll_options]}
+    return data
+
+
+def render_status_source(status: Status) -> dict[str, Any]:
+    return {"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text}
+
+
+SCHEDULED_PARAM_KEYS = (
+    "text", "poll", "media_ids", "sensitive", "spoiler_text", "visibility", "language",
+    "scheduled_at", "idempotency", "with_rate_limit", "in_reply_to_id", "application_id",
+    "quoted_status_id", "quote_approval_policy",
+)  # fmt: skip
+
+
+def render_scheduled_status(scheduled: ScheduledStatus) -> dict[str, Any]:
+    stored = scheduled.params or {}
+    params = {key: stored.get(key) for key in SCHEDULED_PARAM_KEYS}
+    params["with_rate_limit"] = bool(params["with_rate_limit"])
+    return {
+        "id": str(scheduled.id),
+        "scheduled_at": iso(scheduled.scheduled_at),
+        "params": params,
+        "media_attachments": [],
+    }
+
+
+def render_tag(
+    tag: Tag, *, history: list[dict[str, str]], following: bool | None = None
+) -> dict[str, Any]:
+    """Mastodon's Tag; ``following`` only for a signed-in viewer."""
+    data: dict[str, Any] = {
+        "name": tag.display_name or tag.name,
+        "url": hashtag_url(tag.name),
+        "history": history,
+    }
+    if following is not None:
+        data["following"] = following
+    return data
