@@ -37,6 +37,14 @@ class FeedEntry(models.Model):
         indexes = [
             models.Index(fields=["account_id", "list_id", "-status_id"], name="feed_read_idx"),
             models.Index(fields=["account_id", "author_id"], name="feed_author_idx"),
+            # Deleting a status from every feed, and finding the feeds that already hold an
+            # original or a boost of it (one boost per original), look entries up by status.
+            models.Index(fields=["status_id"], name="feed_status_idx"),
+            models.Index(
+                fields=["reblog_of_id"],
+                name="feed_reblog_of_idx",
+                condition=models.Q(reblog_of_id__isnull=False),
+            ),
         ]
 
 

@@ -1,4 +1,5 @@
-"""Creating notifications: one function, called by every service that notifies."""
+"""Creating and dismissing notifications: ``notify`` is the one function every service that
+notifies calls; reading them is in ``timelines.selectors``."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ def _suppressed(recipient: Account, from_account: Account, status: Status | None
         account_id=recipient.id, target_account_id=from_account.id, hide_notifications=True
     ).exists():
         return True
-    if from_account.domain and AccountDomainBlock.objects.filter(
-        account_id=recipient.id, domain=from_account.domain
-    ).exists():
+    if (
+        from_account.domain
+        and AccountDomainBlock.objects.filter(
+            account_id=recipient.id, domain=from_account.domain
+        ).exists()
+    ):
         return True
     return bool(
         status is not None
@@ -37,7 +41,7 @@ def _suppressed(recipient: Account, from_account: Account, status: Status | None
 
 def notify(
     recipient: Account,
-    type: str,  # noqa: A002 - Mastodon's name for it
+    type: str,  # Mastodon's name for it
     *,
     from_account: Account,
     status: Status | None = None,
@@ -51,6 +55,33 @@ def notify(
         return None
     if _suppressed(recipient, from_account, status):
         return None
+    if status is not None and type in ONCE_PER_STATUS:
+        # Several paths may report the same event (a fan-out retried, a post and its
+        # delivery both noticing a mention): the recipient hears of it once.
+        existing = Notification.objects.filter(
+            account_id=recipient.id, from_account_id=from_account.id, type=type, status=status
+        ).first()
+        if existing is not None:
+            return existing
     return Notification.objects.create(
         account=recipient, from_account=from_account, type=type, status=status
     )
+
+
+ONCE_PER_STATUS = frozenset(
+    {
+        Notification.Type.MENTION,
+        Notification.Type.STATUS,
+        Notification.Type.REBLOG,
+        Notification.Type.FAVOURITE,
+        Notification.Type.POLL,
+    }
+)
+
+
+def dismiss_notification(notification: Notification) -> None:
+    notification.delete()
+
+
+def clear_notifications(account: Account) -> None:
+    Notification.objects.filter(account_id=account.id).delete()

@@ -1,26 +1,55 @@
 """Celery tasks for feeds: they take ids, load, call one function in timelines.feeds/fanout,
-and return quietly when the rows are gone. (Bodies are being filled in by the timelines work.)"""
+and return quietly when the rows are gone."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.models import Account
+from timelines import conversations, fanout, feeds
+from timelines.models import List
+
 
 @shared_task(ignore_result=True)
 def fan_out_status_task(status_id: int) -> None:
     """Push a new status into the home and list feeds of everyone who should see it."""
+    status = fanout.load_for_fan_out(status_id)
+    if status is not None:
+        fanout.fan_out_on_write(status)
+
+
+@shared_task(ignore_result=True)
+def fan_out_followers_task(status_id: int, first_account_id: int, last_account_id: int) -> None:
+    """One batch of a large fan-out: the followers with ids in [first, last]."""
+    status = fanout.load_for_fan_out(status_id)
+    if status is not None:
+        fanout.deliver_to_followers_range(status, first_account_id, last_account_id)
 
 
 @shared_task(ignore_result=True)
 def unfan_status_task(status_id: int) -> None:
     """Remove a deleted status (and boosts of it) from every feed."""
+    feeds.remove_status_from_feeds(status_id)
+    conversations.remove_status_from_conversations(status_id)
 
 
 @shared_task(ignore_result=True)
 def merge_into_home_task(account_id: int, target_account_id: int) -> None:
     """After a follow: merge the followee's recent statuses into the follower's home feed."""
+    account = Account.objects.filter(id=account_id, domain__isnull=True).first()
+    if account is not None:
+        feeds.merge_into_home(account, target_account_id)
 
 
 @shared_task(ignore_result=True)
 def unmerge_from_home_task(account_id: int, target_account_id: int) -> None:
     """After unfollow/block/mute: take the target's statuses out of the account's feeds."""
+    feeds.remove_author_from_feeds(account_id, target_account_id)
+
+
+@shared_task(ignore_result=True)
+def merge_into_list_task(list_id: int, target_account_id: int) -> None:
+    """After an account is added to a list: merge its recent statuses into the list feed."""
+    lst = List.objects.select_related("account").filter(id=list_id).first()
+    if lst is not None:
+        feeds.merge_into_list(lst, target_account_id)

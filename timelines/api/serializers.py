@@ -1,0 +1,116 @@
+"""Mastodon's List, Notification, Conversation and Marker entities, as plain dicts.
+
+Statuses inside them are rendered a page at a time through ``render_statuses``, so the
+viewer's flags cost one query per page, not one per item.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.api.serializers import render_account
+from accounts.models import Account
+from fedisocial.api.dates import iso
+from statuses.api.serializers import render_statuses
+from statuses.models import Status
+from timelines.models import List, Marker, Notification
+from timelines.selectors import (
+    ConversationItem,
+    GroupedNotifications,
+    NotificationGroup,
+    NotificationItem,
+)
+
+
+def render_list(lst: List) -> dict[str, Any]:
+    return {
+        "id": str(lst.id),
+        "title": lst.title,
+        "replies_policy": lst.replies_policy,
+        "exclusive": lst.exclusive,
+    }
+
+
+def render_marker(marker: Marker) -> dict[str, Any]:
+    return {
+        "last_read_id": str(marker.last_read_id),
+        "version": marker.version,
+        "updated_at": iso(marker.updated_at),
+    }
+
+
+def render_markers(markers: list[Marker]) -> dict[str, Any]:
+    return {m.timeline: render_marker(m) for m in markers}
+
+
+def _rendered_by_id(statuses: list[Status], viewer: Account) -> dict[int, dict[str, Any]]:
+    unique = list({s.id: s for s in statuses}.values())
+    return {s.id: data for s, data in zip(unique, render_statuses(unique, viewer), strict=True)}
+
+
+def render_notification(
+    notification: Notification, status: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "id": str(notification.id),
+        "type": notification.type,
+        "created_at": iso(notification.created_at),
+        "group_key": f"ungrouped-{notification.id}",
+        "account": render_account(notification.from_account),
+        "status": status,
+        "report": None,
+        "event": None,
+        "moderation_warning": None,
+    }
+
+
+def render_notifications(items: list[NotificationItem], viewer: Account) -> list[dict[str, Any]]:
+    rendered = _rendered_by_id([s for _, s in items if s is not None], viewer)
+    return [render_notification(n, rendered[s.id] if s is not None else None) for n, s in items]
+
+
+def render_conversations(items: list[ConversationItem], viewer: Account) -> list[dict[str, Any]]:
+    rendered = _rendered_by_id([i.last_status for i in items if i.last_status], viewer)
+    return [
+        {
+            "id": str(item.conversation.id),
+            "unread": item.conversation.unread,
+            "accounts": [render_account(a) for a in item.accounts],
+            "last_status": rendered[item.last_status.id] if item.last_status else None,
+        }
+        for item in items
+    ]
+
+
+def render_notification_group(group: NotificationGroup) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "group_key": str(group.key),
+        "notifications_count": group.notifications_count,
+        "type": group.type,
+        "most_recent_notification_id": str(group.most_recent_notification_id),
+        "sample_account_ids": [str(i) for i in group.sample_account_ids],
+        "status_id": str(group.status.id) if group.status is not None else None,
+        "report": None,
+        "event": None,
+        "moderation_warning": None,
+    }
+    if group.page_min_id is not None:  # only when paging through groups, as Mastodon
+        data["page_min_id"] = str(group.page_min_id)
+        data["page_max_id"] = str(group.page_max_id)
+        data["latest_page_notification_at"] = iso(group.latest_page_notification_at)
+    return data
+
+
+def render_grouped_notifications(
+    result: GroupedNotifications, viewer: Account, *, partial_accounts: bool = False
+) -> dict[str, Any]:
+    """GroupedNotificationsResults: accounts and statuses once each, at the root. Accounts are
+    always rendered in full (``partial_accounts`` is then empty when asked for)."""
+    data: dict[str, Any] = {
+        "accounts": [render_account(a) for a in result.accounts],
+        "statuses": render_statuses(result.statuses, viewer),
+        "notification_groups": [render_notification_group(g) for g in result.groups],
+    }
+    if partial_accounts:
+        data["partial_accounts"] = []
+    return data
