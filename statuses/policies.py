@@ -7,7 +7,7 @@ the boosted status is too. Every endpoint that returns statuses goes through the
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
@@ -64,10 +64,14 @@ def visible_to(qs: QuerySet[Status], viewer: Account | None) -> QuerySet[Status]
     """Statuses of ``qs`` the viewer may see, boosts included only when their original is."""
     qs = qs.filter(deleted_at__isnull=True, account__suspended_at__isnull=True)
     qs = qs.filter(visible_q(viewer))
-    reblog_ok = Q(reblog__isnull=True) | Q(
-        reblog__in=Status.objects.filter(deleted_at__isnull=True).filter(visible_q(viewer))
+    # A correlated EXISTS looks the original up by primary key; an IN (subquery) inside the OR
+    # made PostgreSQL hash-scan every status on each read that included a boost.
+    original_visible = Exists(
+        Status.objects.filter(pk=OuterRef("reblog_id"), deleted_at__isnull=True).filter(
+            visible_q(viewer)
+        )
     )
-    return qs.filter(reblog_ok)
+    return qs.filter(Q(reblog__isnull=True) | original_visible)
 
 
 def blocks_author(status: Status, account: Account) -> bool:
