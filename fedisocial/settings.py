@@ -278,14 +278,21 @@ REST_FRAMEWORK = {
 SMTP_SERVER = env("SMTP_SERVER")
 EMAIL_CONFIRMATION_REQUIRED = bool(SMTP_SERVER)
 if SMTP_SERVER:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = SMTP_SERVER
-    EMAIL_PORT = int(env("SMTP_PORT", "587"))
-    EMAIL_HOST_USER = env("SMTP_LOGIN")
-    EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD")
-    EMAIL_USE_TLS = env_bool("SMTP_ENABLE_STARTTLS", True)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_SERVER,
+                "port": int(env("SMTP_PORT", "587")),
+                "username": env("SMTP_LOGIN"),
+                "password": env("SMTP_PASSWORD"),
+                "use_tls": env_bool("SMTP_ENABLE_STARTTLS", True),
+                "timeout": 15,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env("SMTP_FROM_ADDRESS", f"notifications@{LOCAL_HOSTNAME}")
 
 # --- I18n, static, media -----------------------------------------------------------------------
