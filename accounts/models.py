@@ -229,7 +229,9 @@ class FollowRequest(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "target_account"], name="follow_request_uniq")
+            models.UniqueConstraint(
+                fields=["account", "target_account"], name="follow_request_uniq"
+            )
         ]
 
 

@@ -6,19 +6,49 @@ from collections.abc import Iterable
 
 _CHILDREN = {
     "read": [
-        "accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
-        "notifications", "search", "statuses",
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "mutes",
+        "notifications",
+        "search",
+        "statuses",
     ],
     "write": [
-        "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows",
-        "lists", "media", "mutes", "notifications", "reports", "statuses",
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "conversations",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "media",
+        "mutes",
+        "notifications",
+        "reports",
+        "statuses",
     ],
     "admin:read": [
-        "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
+        "accounts",
+        "reports",
+        "domain_allows",
+        "domain_blocks",
+        "ip_blocks",
+        "email_domain_blocks",
         "canonical_email_blocks",
     ],
     "admin:write": [
-        "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
+        "accounts",
+        "reports",
+        "domain_allows",
+        "domain_blocks",
+        "ip_blocks",
+        "email_domain_blocks",
         "canonical_email_blocks",
     ],
 }
@@ -37,8 +67,14 @@ for _parent, _children in _CHILDREN.items():
         ALL_SCOPES[f"{_parent}:{_child}"] = f"{_parent} {_child.replace('_', ' ')}"
 
 # `follow` is a legacy parent of these granular scopes.
-_LEGACY_FOLLOW = {"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes",
-                  "write:mutes"}
+_LEGACY_FOLLOW = {
+    "read:blocks",
+    "write:blocks",
+    "read:follows",
+    "write:follows",
+    "read:mutes",
+    "write:mutes",
+}
 
 
 def parse_scopes(raw: str | Iterable[str] | None) -> list[str]:

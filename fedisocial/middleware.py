@@ -24,8 +24,10 @@ class ApiPathMiddleware:
             request.path_info = path.rstrip("/") or "/"
             request.path = request.path.rstrip("/") or "/"
         cors = request.path_info.startswith(CORS_PREFIXES)
-        if cors and request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in (
-            request.META
+        if (
+            cors
+            and request.method == "OPTIONS"
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in (request.META)
         ):
             response = HttpResponse(status=200)
             response["Access-Control-Allow-Methods"] = "POST, PUT, DELETE, GET, PATCH, OPTIONS"

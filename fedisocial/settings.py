@@ -155,9 +155,7 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=600, conn_health_checks=True
-        )
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
     # WAL, a busy timeout and immediate transactions let the server, its in-process worker and a
@@ -272,6 +270,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "fedisocial.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+
+# Mastodon's default API rate limit: 300 requests per 5 minutes per account or IP (0 = off).
+RATE_LIMIT_REQUESTS = int(env("RATE_LIMIT_REQUESTS", "300"))
+RATE_LIMIT_PERIOD = int(env("RATE_LIMIT_PERIOD", "300"))
 
 # --- E-mail: confirmation is required exactly when an SMTP server is configured ------------------
 

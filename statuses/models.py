@@ -114,9 +114,7 @@ class Mention(models.Model):
     silent = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["status", "account"], name="mention_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["status", "account"], name="mention_uniq")]
         indexes = [models.Index(fields=["account", "status"])]
 
 
@@ -158,9 +156,7 @@ class Favourite(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "status"], name="favourite_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["account", "status"], name="favourite_uniq")]
 
 
 class Bookmark(models.Model):

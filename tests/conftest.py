@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,8 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
     app.conf.task_always_eager = True
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The rate limit counts in the shared cache; tests that exercise it turn it back on.
+    settings.RATE_LIMIT_REQUESTS = 0
 
 
 def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:
@@ -78,8 +80,8 @@ def bob(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def anon() -> Iterator[APIClient]:
-    yield APIClient()
+def anon() -> APIClient:
+    return APIClient()
 
 
 def account_of(user: User) -> Account:

@@ -107,9 +107,7 @@ class Marker(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "timeline"], name="marker_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["account", "timeline"], name="marker_uniq")]
 
 
 class AccountConversation(models.Model):

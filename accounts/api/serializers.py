@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounts.models import Account, User
-from fedisocial.api.dates import iso, iso_date
 from federation.uris import absolute, account_uri, account_url
+from fedisocial.api.dates import iso, iso_date
 
 MISSING_AVATAR = "/static/avatars/original/missing.png"
 MISSING_HEADER = "/static/headers/original/missing.png"
@@ -82,8 +82,12 @@ ROLE_PERMISSIONS = {
     User.Role.MODERATOR: "1308",
     User.Role.USER: "0",
 }
-ROLE_IDS = {User.Role.USER: "-99", User.Role.MODERATOR: "1", User.Role.ADMIN: "2",
-            User.Role.OWNER: "3"}
+ROLE_IDS = {
+    User.Role.USER: "-99",
+    User.Role.MODERATOR: "1",
+    User.Role.ADMIN: "2",
+    User.Role.OWNER: "3",
+}
 
 
 def render_role(user: User) -> dict[str, Any]:
@@ -97,7 +101,9 @@ def render_role(user: User) -> dict[str, Any]:
     }
 
 
-def render_credential_account(account: Account, *, follow_requests_count: int = 0) -> dict[str, Any]:
+def render_credential_account(
+    account: Account, *, follow_requests_count: int = 0
+) -> dict[str, Any]:
     """The signed-in user's own account: adds ``source`` and ``role``."""
     data = render_account(account)
     user: User = account.user

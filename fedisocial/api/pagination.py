@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -17,8 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fedisocial.api.params import to_int
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def paginate_queryset(qs: QuerySet[Any], page: Page, *, field: str = "id") -> li
     return list(qs.order_by(f"-{field}")[: page.limit])
 
 
-def link_header(
+def link_header[T](
     request: Request,
     items: Sequence[T],
     *,
@@ -79,7 +77,7 @@ def link_header(
     return ", ".join(links)
 
 
-def paginated(
+def paginated[T](
     request: Request,
     data: Any,
     items: Sequence[T],

@@ -7,10 +7,12 @@ from typing import Any
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
 from accounts.scopes import parse_scopes, scope_covers
+from fedisocial.api import ratelimit
 from fedisocial.api.errors import Forbidden, UnprocessableEntity
 from fedisocial.api.params import request_params
 
@@ -48,6 +50,23 @@ class MastodonView(APIView):
     scopes: dict[str, str | tuple[str, ...]] | str = {}
     public_methods: tuple[str, ...] = ()
     app_methods: tuple[str, ...] = ()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        state = ratelimit.hit(request)
+        self._ratelimit = state
+        if state is not None and state.exceeded:
+            raise exceptions.Throttled(wait=state.retry_after)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        state = getattr(self, "_ratelimit", None)
+        if state is not None:
+            for name, value in state.headers().items():
+                response[name] = value
+        return response
 
     @property
     def viewer(self) -> Account | None:
