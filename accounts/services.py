@@ -20,11 +20,16 @@ from accounts.models import (
     AccountNote,
     AccountPin,
     Block,
+    FeaturedTag,
     Follow,
     FollowRequest,
     Mute,
+    SuggestionDismissal,
     User,
 )
+from accounts.selectors import featured_tag_usage
+from statuses.formatting import is_valid_hashtag, normalize_hashtag
+from statuses.models import Tag
 from timelines.models import Notification
 from timelines.notifications import notify as notify_account
 from timelines.tasks import merge_into_home_task, unmerge_from_home_task
@@ -77,6 +82,8 @@ def create_local_account(
         email=email,
         account=account,
         role=role,
+        # Owners and admins manage the server in Django admin with every permission.
+        is_superuser=role in (User.Role.OWNER, User.Role.ADMIN),
         locale=locale,
         confirmed_at=timezone.now() if confirmed else None,
         confirmation_token="" if confirmed else secrets.token_urlsafe(24),
@@ -560,3 +567,69 @@ def endorse_account(account: Account, target: Account) -> AccountPin:
 @transaction.atomic
 def unendorse_account(account: Account, target: Account) -> None:
     AccountPin.objects.filter(account_id=account.id, target_account_id=target.id).delete()
+
+
+# --- Featured tags -------------------------------------------------------------------------------
+
+MAX_FEATURED_TAGS = 10  # Mastodon's limit, announced as accounts.max_featured_tags by /instance
+
+
+def _hashtag(name: str) -> Tag | None:
+    """The Tag a name means (normalised), created on first use; None for what is no hashtag."""
+    shown = name.strip().removeprefix("#")
+    normalized = normalize_hashtag(shown) if is_valid_hashtag(shown) else ""
+    if not normalized or len(normalized) > 255:
+        return None
+    tag, _ = Tag.objects.get_or_create(name=normalized, defaults={"display_name": shown[:255]})
+    return tag
+
+
+@transaction.atomic
+def feature_tag(account: Account, *, name: str) -> FeaturedTag:
+    """Show a hashtag on the profile (Mastodon's CreateFeaturedTagService). Featuring a tag
+    again returns the existing one; raises AccountError (422) for what is no hashtag and past
+    ``MAX_FEATURED_TAGS``."""
+    # Serialise an account's features so that two at once cannot pass the limit together.
+    Account.objects.select_for_update().filter(id=account.id).first()
+    tag = _hashtag(name)
+    if tag is None:
+        raise AccountError("Validation failed: Tag is invalid")
+    existing = FeaturedTag.objects.filter(account_id=account.id, tag_id=tag.id).first()
+    if existing is not None:
+        return existing
+    if FeaturedTag.objects.filter(account_id=account.id).count() >= MAX_FEATURED_TAGS:
+        raise AccountError(
+            "Validation failed: You have already featured the maximum number of hashtags"
+        )
+    count, last = featured_tag_usage(account.id, tag.id)
+    # federation: deliver an Add of the hashtag to the actor's featured tags collection.
+    return FeaturedTag.objects.create(
+        account=account, tag=tag, statuses_count=count, last_status_at=last
+    )
+
+
+@transaction.atomic
+def unfeature_tag(account: Account, *, tag: Tag) -> None:
+    """Stop showing a hashtag; nothing happens when it was not featured."""
+    if tag.pk is not None:
+        FeaturedTag.objects.filter(account_id=account.id, tag_id=tag.pk).delete()
+    # federation: deliver a Remove of the hashtag from the featured tags collection.
+
+
+@transaction.atomic
+def remove_featured_tag(account: Account, *, featured_tag_id: int) -> None:
+    """DELETE /api/v1/featured_tags/:id; raises ``FeaturedTag.DoesNotExist`` (404) for an id that
+    is unknown or another account's."""
+    featured = FeaturedTag.objects.select_related("tag").get(
+        id=featured_tag_id, account_id=account.id
+    )
+    unfeature_tag(account, tag=featured.tag)
+
+
+# --- Follow suggestions --------------------------------------------------------------------------
+
+
+def dismiss_suggestion(account: Account, target: Account) -> None:
+    """Never suggest ``target`` to ``account`` again (DELETE /api/v1/suggestions/:id)."""
+    if target.id != account.id:
+        SuggestionDismissal.objects.get_or_create(account=account, target_account=target)

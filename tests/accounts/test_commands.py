@@ -154,3 +154,27 @@ def test_create_token_with_a_known_value_is_idempotent(alice: User, bob: User) -
 def test_create_token_refuses(alice: User, args: list[str]) -> None:
     with pytest.raises(CommandError):
         run("create_token", *args)
+
+
+def test_owner_created_by_command_can_use_django_admin(db):
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts.models import User
+
+    call_command(
+        "create_account",
+        "boss",
+        "--email",
+        "boss@example.com",
+        "--password",
+        "long enough pw",
+        "--role",
+        "owner",
+        stdout=__import__("io").StringIO(),
+    )
+    client = Client()
+    assert client.login(email="boss@example.com", password="long enough pw")
+    response = client.get("/admin/accounts/account/")
+    assert response.status_code == 200
+    assert User.objects.get(email="boss@example.com").is_superuser
