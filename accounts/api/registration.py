@@ -7,12 +7,9 @@ from the client-credentials grant is what apps send). It checks both again itsel
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +22,7 @@ from accounts.registration import (
     sign_up,
 )
 from accounts.scopes import parse_scopes, scope_covers
-from fedisocial.api.auth import load_token, token_from_request
+from fedisocial.api.auth import BearerTokenAuthentication
 from fedisocial.api.errors import Forbidden, UnprocessableEntity
 from fedisocial.api.params import request_params, to_bool
 from fedisocial.api.views import MastodonView
@@ -58,24 +55,11 @@ def register_view(request: Request) -> Response:
     return Response(token_entity(access_token, raw))
 
 
-class UnconfirmedUserAuthentication(BaseAuthentication):
+class UnconfirmedUserAuthentication(BearerTokenAuthentication):
     """Bearer tokens of users still waiting for their confirmation e-mail (the one thing they
     may do with their token is ask for it again). Disabled logins are still refused."""
 
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        raw = token_from_request(request._request)
-        if raw is None:
-            return None
-        token = load_token(raw)
-        if token is None:
-            raise exceptions.AuthenticationFailed("The access token is invalid")
-        user = token.user
-        if user is not None and (not user.is_active or user.account.suspended_at is not None):
-            raise exceptions.AuthenticationFailed("Your login is currently disabled")
-        return (user, token)
-
-    def authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="Doorkeeper", error="invalid_token"'
+    require_functional = False
 
 
 class EmailConfirmationsView(MastodonView):

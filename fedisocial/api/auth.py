@@ -35,6 +35,12 @@ def load_token(raw: str) -> Any | None:
 
 
 class BearerTokenAuthentication(BaseAuthentication):
+    """A user token works once its login is functional: active, confirmed (when the server
+    requires it) and approved. ``require_functional = False`` accepts confirmation-pending and
+    approval-pending logins too (the confirmation e-mail resend is all they may call)."""
+
+    require_functional = True
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         raw = token_from_request(request._request)
         if raw is None:
@@ -43,9 +49,11 @@ class BearerTokenAuthentication(BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("The access token is invalid")
         user = token.user
-        if user is not None:
-            if not user.is_active or user.account.suspended_at is not None:
-                raise exceptions.AuthenticationFailed("Your login is currently disabled")
+        if user is None:
+            return (None, token)
+        if not user.is_active or user.account.suspended_at is not None:
+            raise exceptions.AuthenticationFailed("Your login is currently disabled")
+        if self.require_functional:
             if user.confirmed_at is None:
                 raise exceptions.PermissionDenied(
                     "Your login is missing a confirmed e-mail address"
