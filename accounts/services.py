@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import policies
+from accounts.keys import generate_key_pair
 from accounts.models import (
     Account,
     AccountDomainBlock,
@@ -75,8 +76,14 @@ def create_local_account(
         raise AccountError(f"Username {username} is already taken")
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError(f"E-mail {email} is already taken")
+    private_key, public_key = generate_key_pair()
     account = Account.objects.create(
-        username=username, locked=locked, discoverable=discoverable, indexable=bool(discoverable)
+        username=username,
+        locked=locked,
+        discoverable=discoverable,
+        indexable=bool(discoverable),
+        private_key=private_key,
+        public_key=public_key,
     )
     user = User(
         email=email,
