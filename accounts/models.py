@@ -302,3 +302,40 @@ class AccountPin(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "target_account"], name="account_pin_uniq")
         ]
+
+
+class FeaturedTag(models.Model):
+    """A hashtag an account shows on its profile (Mastodon's FeaturedTag), at most
+    ``accounts.services.MAX_FEATURED_TAGS`` per account.
+
+    ``statuses_count`` and ``last_status_at`` are written when the tag is featured; the API
+    answers with the live figures, counted in the same query that lists the tags
+    (``accounts.selectors.featured_tags``), so a new or deleted status never leaves them stale.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="featured_tags")
+    tag = models.ForeignKey("statuses.Tag", on_delete=models.CASCADE, related_name="+")
+    statuses_count = models.IntegerField(default=0)
+    last_status_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "tag"], name="featured_tag_uniq")]
+
+
+class SuggestionDismissal(models.Model):
+    """An account the user removed from its follow suggestions (DELETE /api/v1/suggestions/:id);
+    it is never suggested to that user again."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    target_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "target_account"], name="suggestion_dismissal_uniq"
+            )
+        ]

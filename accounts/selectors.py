@@ -7,11 +7,24 @@ their count (``relationships`` is Mastodon's AccountRelationshipsPresenter as se
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts import policies
@@ -22,14 +35,16 @@ from accounts.models import (
     AccountPin,
     AccountQuerySet,
     Block,
+    FeaturedTag,
     Follow,
     FollowRequest,
     Mute,
+    SuggestionDismissal,
 )
 from fedisocial.api.dates import iso
 from fedisocial.api.pagination import Page, paginate_queryset
 from statuses.formatting import normalize_hashtag
-from statuses.models import Status, StatusPin, StatusTag
+from statuses.models import Status, StatusPin, StatusTag, Tag, Visibility
 from statuses.policies import visible_to
 from statuses.selectors import with_related
 from timelines.models import List
@@ -416,3 +431,207 @@ def account_statuses(
         for subquery in excluded:
             qs = qs.exclude(reblog__account_id__in=subquery)
     return paginate_queryset(with_related(qs), page)
+
+
+# --- Featured tags -------------------------------------------------------------------------------
+
+# A featured tag counts what anyone may read on the profile: public and unlisted statuses, as
+# Mastodon's FeaturedTag counts them. Private and direct statuses never show in its figures.
+FEATURED_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
+FEATURED_TAG_SUGGESTIONS = 10
+# Mastodon suggests tags from the account's recent statuses, not from all it ever wrote.
+SUGGESTIONS_FROM_RECENT_STATUSES = 1000
+
+
+def _profile_statuses(account_id: Any) -> QuerySet[Status]:
+    """An account's originals that a featured tag counts (``account_id`` may be an OuterRef)."""
+    return Status.objects.filter(
+        account_id=account_id,
+        visibility__in=FEATURED_VISIBILITIES,
+        reblog__isnull=True,
+        deleted_at__isnull=True,
+    )
+
+
+def featured_tag_usage(account_id: int, tag_id: int) -> tuple[int, Any]:
+    """How many counted statuses of ``account_id`` use the tag, and when the last one was posted."""
+    tagged = _profile_statuses(account_id).filter(status_tags__tag_id=tag_id)
+    last = tagged.order_by("-created_at").values_list("created_at", flat=True).first()
+    return tagged.count(), last
+
+
+def featured_tags(account: Account) -> list[FeaturedTag]:
+    """The account's featured tags, most used first, each annotated with ``live_statuses_count``
+    and ``live_last_status_at`` in the one query that lists them. A suspended account has none."""
+    if account.suspended_at is not None:
+        return []
+    tagged = _profile_statuses(OuterRef("account_id")).filter(
+        status_tags__tag_id=OuterRef("tag_id")
+    )
+    count = tagged.order_by().values("account_id").annotate(n=Count("id")).values("n")
+    last = tagged.order_by("-created_at").values("created_at")[:1]
+    qs = (
+        FeaturedTag.objects.filter(account_id=account.id)
+        .select_related("tag", "account")
+        .annotate(
+            live_statuses_count=Coalesce(Subquery(count, output_field=IntegerField()), 0),
+            live_last_status_at=Subquery(last),
+        )
+        .order_by("-live_statuses_count", "id")
+    )
+    return list(qs)
+
+
+def featured_tag_ids(account: Account | None, tag_ids: Iterable[int]) -> set[int]:
+    """Which of the tags ``account`` features (the Tag entity's ``featuring``), in one query."""
+    ids = [i for i in tag_ids if i is not None]
+    if account is None or not ids:
+        return set()
+    return set(
+        FeaturedTag.objects.filter(account_id=account.id, tag_id__in=ids).values_list(
+            "tag_id", flat=True
+        )
+    )
+
+
+def featured_tag_suggestions(
+    account: Account, *, limit: int = FEATURED_TAG_SUGGESTIONS
+) -> list[Tag]:
+    """The hashtags the account used most in its recent public and unlisted statuses, not yet
+    featured (GET /api/v1/featured_tags/suggestions), in one query."""
+    recent = (
+        _profile_statuses(account.id)
+        .order_by("-id")
+        .values("id")[:SUGGESTIONS_FROM_RECENT_STATUSES]
+    )
+    featured = FeaturedTag.objects.filter(account_id=account.id).values("tag_id")
+    return list(
+        Tag.objects.filter(status_tags__status_id__in=recent)
+        .exclude(id__in=featured)
+        .annotate(uses=Count("status_tags"), latest=Max("status_tags__status_id"))
+        .order_by("-uses", "-latest")[:limit]
+    )
+
+
+# --- The profile directory -----------------------------------------------------------------------
+
+
+def discoverable_accounts() -> AccountQuerySet:
+    """Accounts that opted into discovery and may be shown off: as Mastodon's
+    ``Account.discoverable``, neither suspended, limited (silenced) nor moved away."""
+    return api_accounts().filter(
+        discoverable=True,
+        suspended_at__isnull=True,
+        silenced_at__isnull=True,
+        moved_to__isnull=True,
+    )
+
+
+def _hidden_from(viewer: Account) -> Q:
+    """Mastodon's not_excluded_by_account: blocks either way and the viewer's mutes."""
+    return _excluded_for(viewer) | Q(
+        id__in=active_mutes().filter(account_id=viewer.id).values("target_account_id")
+    )
+
+
+def _domain_blocked_by(viewer: Account) -> Q:
+    return Q(domain__in=AccountDomainBlock.objects.filter(account_id=viewer.id).values("domain"))
+
+
+DIRECTORY_ORDERS = ("active", "new")
+
+
+def directory(
+    viewer: Account | None,
+    *,
+    offset: int = 0,
+    limit: int = 40,
+    order: str = "active",
+    local: bool = False,
+) -> list[Account]:
+    """GET /api/v1/directory: ``active`` puts the most recent posters first (never-posted last),
+    ``new`` the newest accounts; ``local`` keeps this server's accounts only. A signed-in viewer
+    does not see accounts it blocks, mutes or is blocked by, nor (unless ``local``) domains it
+    blocks."""
+    qs = discoverable_accounts()
+    if local:
+        qs = qs.local()
+    if viewer is not None:
+        qs = qs.exclude(_hidden_from(viewer))
+        if not local:
+            qs = qs.exclude(_domain_blocked_by(viewer))
+    if order == "new":
+        qs = qs.order_by("-created_at", "-id")
+    else:
+        qs = qs.order_by(F("last_status_at").desc(nulls_last=True), "-id")
+    return list(qs[offset : offset + limit])
+
+
+# --- Follow suggestions --------------------------------------------------------------------------
+
+FRIENDS_OF_FRIENDS = "friends_of_friends"
+MOST_FOLLOWED = "most_followed"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An account to suggest and why: Mastodon's Suggestion ``sources`` values."""
+
+    account: Account
+    sources: tuple[str, ...]
+
+
+def _suggestable(viewer: Account) -> AccountQuerySet:
+    """Accounts that may be suggested to the viewer: discoverable, not memorial, not the viewer,
+    not followed or requested already, not blocked either way, muted, domain-blocked or
+    dismissed."""
+    mine = {"account_id": viewer.id}
+    return (
+        discoverable_accounts()
+        .filter(memorial=False)
+        .exclude(id=viewer.id)
+        .exclude(id__in=Follow.objects.filter(**mine).values("target_account_id"))
+        .exclude(id__in=FollowRequest.objects.filter(**mine).values("target_account_id"))
+        .exclude(id__in=SuggestionDismissal.objects.filter(**mine).values("target_account_id"))
+        .exclude(_hidden_from(viewer))
+        .exclude(_domain_blocked_by(viewer))
+    )
+
+
+def _friends_of_friends(viewer: Account, limit: int) -> list[Account]:
+    """Accounts followed by the accounts the viewer follows, the most shared first. Followed
+    accounts that hide their collections are not used: that would reveal whom they follow."""
+    friends = (
+        Follow.objects.filter(account_id=viewer.id, target_account__suspended_at__isnull=True)
+        .exclude(target_account__hide_collections=True)
+        .values("target_account_id")
+    )
+    qs = (
+        _suggestable(viewer)
+        .filter(followers_set__account_id__in=friends)
+        .annotate(friends=Count("followers_set", distinct=True))
+        .order_by("-friends", "-followers_count", "id")
+    )
+    return list(qs[:limit])
+
+
+def _most_followed(viewer: Account, limit: int) -> list[Account]:
+    """This server's discoverable accounts with the most followers (at least one)."""
+    qs = _suggestable(viewer).local().filter(followers_count__gt=0)
+    return list(qs.order_by("-followers_count", "id")[:limit])
+
+
+def follow_suggestions(viewer: Account, *, limit: int = 40) -> list[Suggestion]:
+    """Mastodon's AccountSuggestions from the sources this server has data for: friends of
+    friends first, then the most followed local accounts; an account both sources name is listed
+    once with both. Two queries whatever the limit."""
+    sources: dict[int, list[str]] = {}
+    accounts: dict[int, Account] = {}
+    for source, found in (
+        (FRIENDS_OF_FRIENDS, _friends_of_friends(viewer, limit)),
+        (MOST_FOLLOWED, _most_followed(viewer, limit)),
+    ):
+        for account in found:
+            accounts.setdefault(account.id, account)
+            sources.setdefault(account.id, []).append(source)
+    return [Suggestion(accounts[pk], tuple(sources[pk])) for pk in list(accounts)[:limit]]

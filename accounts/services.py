@@ -594,21 +594,23 @@ def _hashtag(name: str) -> Tag | None:
 @transaction.atomic
 def feature_tag(account: Account, *, name: str) -> FeaturedTag:
     """Show a hashtag on the profile (Mastodon's CreateFeaturedTagService). Featuring a tag
-    again returns the existing one; raises AccountError (422) for what is no hashtag and past
-    ``MAX_FEATURED_TAGS``."""
+    again returns the existing one, its figures brought up to date; raises AccountError (422)
+    for what is no hashtag and past ``MAX_FEATURED_TAGS``."""
     # Serialise an account's features so that two at once cannot pass the limit together.
     Account.objects.select_for_update().filter(id=account.id).first()
     tag = _hashtag(name)
     if tag is None:
         raise AccountError("Validation failed: Tag is invalid")
     existing = FeaturedTag.objects.filter(account_id=account.id, tag_id=tag.id).first()
+    count, last = featured_tag_usage(account.id, tag.id)
     if existing is not None:
+        existing.statuses_count, existing.last_status_at = count, last
+        existing.save(update_fields=["statuses_count", "last_status_at"])
         return existing
     if FeaturedTag.objects.filter(account_id=account.id).count() >= MAX_FEATURED_TAGS:
         raise AccountError(
             "Validation failed: You have already featured the maximum number of hashtags"
         )
-    count, last = featured_tag_usage(account.id, tag.id)
     # federation: deliver an Add of the hashtag to the actor's featured tags collection.
     return FeaturedTag.objects.create(
         account=account, tag=tag, statuses_count=count, last_status_at=last

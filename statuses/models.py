@@ -251,3 +251,80 @@ class ScheduledStatus(models.Model):
     application = models.ForeignKey(
         Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+# --- Filters (Mastodon's CustomFilter, CustomFilterKeyword, CustomFilterStatus) ------------------
+
+
+class FilterContext(models.TextChoices):
+    """Where a filter applies; ``home`` covers lists too."""
+
+    HOME = "home"
+    NOTIFICATIONS = "notifications"
+    PUBLIC = "public"
+    THREAD = "thread"
+    ACCOUNT = "account"
+
+
+class FilterAction(models.IntegerChoices):
+    """Stored as Mastodon stores it (``blur`` came with 4.4, API version 5)."""
+
+    WARN = 0, "warn"
+    HIDE = 1, "hide"
+    BLUR = 2, "blur"
+
+    @classmethod
+    def from_name(cls, name: str) -> FilterAction | None:
+        return {a.label: a for a in cls}.get(name)
+
+
+class Filter(models.Model):
+    """A filter group: keywords and statuses under one title, contexts, action and expiry."""
+
+    id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    title = models.TextField()
+    context = models.JSONField(default=list, help_text="FilterContext values")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    filter_action = models.SmallIntegerField(
+        choices=FilterAction.choices, default=FilterAction.WARN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "id"], name="filter_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.title}"
+
+    @property
+    def action_name(self) -> str:
+        return FilterAction(self.filter_action).label
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class FilterKeyword(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    filter = models.ForeignKey(Filter, on_delete=models.CASCADE, related_name="keywords")
+    keyword = models.TextField()
+    # Mastodon's column default: a keyword sent without whole_word matches whole words.
+    whole_word = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class FilterStatus(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    filter = models.ForeignKey(Filter, on_delete=models.CASCADE, related_name="statuses")
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["filter", "status"], name="filter_status_uniq")
+        ]
+        indexes = [models.Index(fields=["status"], name="filter_status_status_idx")]

@@ -1,4 +1,4 @@
-"""Mastodon's Account, CredentialAccount and Relationship entities.
+"""Mastodon's Account, CredentialAccount, Relationship, FeaturedTag and Suggestion entities.
 
 Entities are built as plain dicts: every documented key present (null or [] when empty), ids as
 strings. A plain function is several times cheaper per item than a nested ModelSerializer, and
@@ -8,11 +8,15 @@ timelines render hundreds of accounts a second.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from accounts.models import Account, User
+from accounts.models import Account, FeaturedTag, User
 from federation.uris import absolute, account_uri, account_url
 from fedisocial.api.dates import iso, iso_date
+
+if TYPE_CHECKING:
+    from accounts.selectors import Suggestion
 
 MISSING_AVATAR = "/static/avatars/original/missing.png"
 MISSING_HEADER = "/static/headers/original/missing.png"
@@ -129,3 +133,38 @@ def render_credential_account(
 
 def render_accounts(accounts: list[Account]) -> list[dict[str, Any]]:
     return [render_account(a) for a in accounts]
+
+
+def render_featured_tag(featured: FeaturedTag) -> dict[str, Any]:
+    """Mastodon's FeaturedTag (as REST::FeaturedTagSerializer sends it, and as the entity page
+    documents since 4.x): ``statuses_count`` a string, ``last_status_at`` a date. The live
+    figures annotated by ``accounts.selectors.featured_tags`` win over the stored ones."""
+    tag = featured.tag
+    count = getattr(featured, "live_statuses_count", featured.statuses_count)
+    last = getattr(featured, "live_last_status_at", featured.last_status_at)
+    return {
+        "id": str(featured.id),
+        "name": tag.display_name or tag.name,
+        "url": absolute(f"/@{featured.account.acct}/tagged/{quote(tag.name, safe='')}"),
+        "statuses_count": str(count),
+        "last_status_at": iso_date(last.astimezone(UTC)) if last is not None else None,
+    }
+
+
+# The deprecated ``source`` knows three values; Mastodon maps its newer ``sources`` onto them so.
+LEGACY_SUGGESTION_SOURCE = {
+    "featured": "staff",
+    "most_followed": "global",
+    "most_interactions": "global",
+    "similar_to_recently_followed": "past_interactions",
+    "friends_of_friends": "past_interactions",
+}
+
+
+def render_suggestion(suggestion: Suggestion) -> dict[str, Any]:
+    """Mastodon's Suggestion (v2): ``sources`` says why; ``source`` is its 4.3-deprecated form."""
+    return {
+        "source": LEGACY_SUGGESTION_SOURCE[suggestion.sources[0]],
+        "sources": list(suggestion.sources),
+        "account": render_account(suggestion.account),
+    }

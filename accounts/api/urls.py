@@ -4,6 +4,7 @@ Fixed paths (verify_credentials, relationships, search...) come before ``account
 
 from django.urls import URLPattern, path
 
+from accounts.api import discovery_views as discovery
 from accounts.api import relationships as rel
 from accounts.api import views
 
@@ -48,4 +49,14 @@ urlpatterns: list[URLPattern] = [
     path("api/v1/domain_blocks", rel.DomainBlocksView.as_view()),
     path("api/v1/endorsements", rel.EndorsementsView.as_view()),
     path("api/v1/preferences", views.PreferencesView.as_view()),
+    path("api/v1/directory", discovery.DirectoryView.as_view()),
+    path("api/v2/suggestions", discovery.SuggestionsView.as_view()),
+    path("api/v1/suggestions", discovery.SuggestionsV1View.as_view()),
+    path("api/v1/suggestions/<str:account_id>", discovery.SuggestionView.as_view()),
+    path("api/v1/featured_tags", discovery.FeaturedTagListView.as_view()),
+    path("api/v1/featured_tags/suggestions", discovery.FeaturedTagSuggestionsView.as_view()),
+    path("api/v1/featured_tags/<int:featured_tag_id>", discovery.FeaturedTagView.as_view()),
+    # Beside /api/v1/tags/:name/follow (statuses.api.urls): featuring is the profile's business.
+    path("api/v1/tags/<str:name>/feature", discovery.TagFeatureView.as_view()),
+    path("api/v1/tags/<str:name>/unfeature", discovery.TagUnfeatureView.as_view()),
 ]

@@ -9,13 +9,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors, services
-from accounts.api.serializers import render_account, render_accounts, render_credential_account
+from accounts.api.serializers import (
+    render_account,
+    render_accounts,
+    render_credential_account,
+    render_featured_tag,
+)
 from accounts.models import Account, AccountPin, Follow
 from fedisocial.api.errors import UnprocessableEntity
 from fedisocial.api.pagination import page_from, paginated
 from fedisocial.api.params import to_bool, to_int, to_list, to_str_list
 from fedisocial.api.views import MastodonView
-from statuses.api.serializers import render_statuses
+from statuses.api.serializers import render_statuses, without_hidden
 from timelines.api.serializers import render_list
 
 ACCOUNTS_LIMIT = 40
@@ -132,7 +137,8 @@ class AccountStatusesView(MastodonView):
             exclude_replies=bool(to_bool(params.get("exclude_replies"))),
             exclude_reblogs=bool(to_bool(params.get("exclude_reblogs"))),
         )
-        return paginated(request, render_statuses(statuses, self.viewer), statuses)
+        data = without_hidden(render_statuses(statuses, self.viewer, context="account"))
+        return paginated(request, data, statuses)
 
 
 class FollowersView(MastodonView):
@@ -174,14 +180,14 @@ class AccountEndorsementsView(MastodonView):
 
 
 class FeaturedTagsView(MastodonView):
-    """GET /api/v1/accounts/:id/featured_tags: featured tags are not kept yet, so none."""
+    """GET /api/v1/accounts/:id/featured_tags: the hashtags it shows on its profile, public."""
 
     scopes = {"GET": "read:accounts"}
     public_methods = ("GET",)
 
     def get(self, request: Request, account_id: int) -> Response:
-        selectors.get_account(account_id)
-        return Response([])
+        account = selectors.get_account(account_id)
+        return Response([render_featured_tag(f) for f in selectors.featured_tags(account)])
 
 
 class IdentityProofsView(MastodonView):

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from rest_framework.request import Request
 
 from fedisocial.api.errors import UnprocessableEntity
@@ -25,17 +29,34 @@ def _split_key(key: str) -> list[str]:
     return parts
 
 
+def _has_path(node: Any, parts: list[str]) -> bool:
+    """Whether ``node`` (the last hash of an array) already holds the key path ``parts``."""
+    if not isinstance(node, dict):
+        return True  # not a hash: start a new element
+    if "" in parts:
+        return False  # a path with `[]` in it always goes into the last hash, as in Rack
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
 def _assign(target: dict[str, Any], parts: list[str], value: Any) -> None:
     node: Any = target
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         nxt = None if last else parts[i + 1]
         if part == "":
-            # `a[]` appends; `a[][b]` is not used by Mastodon clients, treated as append.
+            # `a[]` appends. `a[][b]` fills the last hash of `a` until it already has `b`, then
+            # starts a new one (Rack's rule), so `k[][keyword]=x&k[][whole_word]=1&k[][keyword]=y`
+            # is two keywords (Mastodon's keywords_attributes).
             if not isinstance(node, list):
                 return
             if last:
                 node.append(value)
+            elif nxt != "" and node and not _has_path(node[-1], parts[i + 1 :]):
+                node = node[-1]
             else:
                 node.append({} if nxt != "" else [])
                 node = node[-1]
@@ -75,17 +96,55 @@ def _items(data: Any) -> list[tuple[str, Any]]:
     return []
 
 
+def _pairs(raw: str, encoding: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(
+            raw,
+            keep_blank_values=True,
+            encoding=encoding,
+            errors="replace",
+            max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        )
+    except ValueError as exc:  # more fields than Django itself would accept
+        raise UnprocessableEntity("Too many parameters") from exc
+
+
+def _ordered_query(request: Request) -> list[tuple[str, Any]]:
+    """The query string's pairs in the order sent (a QueryDict keeps each key's values but not
+    how keys interleave, which ``a[][b]`` arrays depend on)."""
+    raw = request._request.META.get("QUERY_STRING", "")
+    if not raw.isascii():  # raw bytes as latin-1 (WSGI): leave decoding to Django
+        return _items(request.query_params)
+    return _pairs(raw, request._request.encoding or settings.DEFAULT_CHARSET)
+
+
+def _ordered_form(request: Request) -> list[tuple[str, Any]] | None:
+    """A url-encoded body's pairs in the order sent, read before DRF parses it (it then parses
+    the same cached bytes); None for other bodies, or when the body was already consumed."""
+    if not (request.content_type or "").startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        body = request._request.body
+    except (RawPostDataException, RequestDataTooBig):  # DRF parses it as before
+        return None
+    encoding = request._request.encoding or settings.DEFAULT_CHARSET
+    return _pairs(body.decode(encoding, errors="replace"), encoding)
+
+
 def request_params(request: Request) -> dict[str, Any]:
     """Query string, then body, merged into one nested dict (the body wins)."""
     cached = getattr(request, "_rails_params", None)
     if cached is not None:
         return cached
-    params = parse_flat(_items(request.query_params))
+    params = parse_flat(_ordered_query(request))
+    form = _ordered_form(request)
     try:
         data = request.data
     except Exception as exc:  # a malformed JSON or form body
         raise UnprocessableEntity("Invalid request body") from exc
-    if isinstance(data, Mapping) and not hasattr(data, "lists"):
+    if form is not None:
+        params.update(parse_flat(form))
+    elif isinstance(data, Mapping) and not hasattr(data, "lists"):
         # JSON: already nested, but keys may still be Rails-style (`media_ids[]`).
         params.update(parse_flat(list(data.items())))
     else:

@@ -1,19 +1,33 @@
 """Mastodon's Status, Poll, Tag and Context entities, as plain dicts.
 
 Viewer flags come from a ``RelationshipsMap`` computed once per page, so rendering 40 statuses
-runs the same queries as rendering one.
+runs the same queries as rendering one. So do ``filtered`` results: given a filter context,
+``render_statuses`` matches the viewer's filters once for the page (one query).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from accounts.api.serializers import render_account
 from accounts.models import Account
 from federation.uris import account_url, status_uri, status_url
 from fedisocial.api.dates import iso
+from statuses.filters import FilterResult, filter_results
 from statuses.formatting import hashtag_url
-from statuses.models import Poll, ScheduledStatus, Status, StatusEdit, Tag, Visibility
+from statuses.models import (
+    Filter,
+    FilterAction,
+    FilterKeyword,
+    FilterStatus,
+    Poll,
+    ScheduledStatus,
+    Status,
+    StatusEdit,
+    Tag,
+    Visibility,
+)
 from statuses.selectors import RelationshipsMap, relationships_map
 
 
@@ -76,7 +90,9 @@ def render_status(
     viewer: Account | None = None,
     flags: RelationshipsMap | None = None,
     with_source: bool = False,
+    filtered: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
+    """``filtered``: rendered FilterResults by status id (see ``filtered_map``)."""
     reblog = status.reblog if status.reblog_id else None
     poll = None if reblog is not None else _poll_or_none(status)
     application = status.application
@@ -100,7 +116,9 @@ def render_status(
         "edited_at": iso(status.edited_at),
         "content": status.content,
         "reblog": (
-            render_status(reblog, viewer=viewer, flags=flags) if reblog is not None else None
+            render_status(reblog, viewer=viewer, flags=flags, filtered=filtered)
+            if reblog is not None
+            else None
         ),
         "application": (
             {"name": application.name, "website": application.website or None}
@@ -127,7 +145,7 @@ def render_status(
         data["reblogged"] = proper.id in flags.reblogged
         data["muted"] = (proper.conversation_id or 0) in flags.muted_conversations
         data["bookmarked"] = proper.id in flags.bookmarked
-        data["filtered"] = []
+        data["filtered"] = list((filtered or {}).get(status.id, ()))
         if (
             status.account_id == viewer.id
             and status.reblog_id is None
@@ -137,26 +155,64 @@ def render_status(
     return data
 
 
-def render_statuses(statuses: list[Status], viewer: Account | None) -> list[dict[str, Any]]:
-    """A page of statuses with the viewer's flags batched: constant queries per page."""
+def filtered_map(
+    statuses: list[Status], viewer: Account | None, context: str | None
+) -> dict[int, list[dict[str, Any]]]:
+    """The page's FilterResults, rendered once per status; none without a context."""
+    if context is None:
+        return {}
+    return {
+        status_id: [render_filter_result(r) for r in results]
+        for status_id, results in filter_results(statuses, viewer, context).items()
+    }
+
+
+def render_statuses(
+    statuses: list[Status], viewer: Account | None, *, context: str | None = None
+) -> list[dict[str, Any]]:
+    """A page of statuses with the viewer's flags batched: constant queries per page.
+    ``context`` (a FilterContext) fills ``filtered`` with the viewer's filters for it; without
+    one it stays empty."""
     flags = relationships_map(statuses, viewer)
-    return [render_status(s, viewer=viewer, flags=flags) for s in statuses]
+    filtered = filtered_map(statuses, viewer, context)
+    return [render_status(s, viewer=viewer, flags=flags, filtered=filtered) for s in statuses]
 
 
-def render_one(status: Status, viewer: Account | None, **kwargs: Any) -> dict[str, Any]:
+def render_one(
+    status: Status, viewer: Account | None, *, context: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
     flags = relationships_map([status], viewer)
-    return render_status(status, viewer=viewer, flags=flags, **kwargs)
+    filtered = filtered_map([status], viewer, context)
+    return render_status(status, viewer=viewer, flags=flags, filtered=filtered, **kwargs)
+
+
+def is_hidden(entity: Mapping[str, Any]) -> bool:
+    """A rendered status one of whose filters has the ``hide`` action."""
+    hide = FilterAction.HIDE.label
+    return any(r["filter"]["filter_action"] == hide for r in entity.get("filtered") or ())
+
+
+def without_hidden(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rendered statuses minus those a ``hide`` filter matched. Mastodon leaves hiding to
+    clients (they read ``filtered``); we also drop them here, which is what v1 clients asked
+    for with ``irreversible`` and what v2 clients would do themselves."""
+    return [e for e in entities if not is_hidden(e)]
 
 
 def render_context(
     ancestors: list[Status], descendants: list[Status], *, status: Status, viewer: Account | None
 ) -> dict[str, Any]:
-    """Mastodon's Context, the viewer's flags computed once for the whole thread."""
-    flags = relationships_map([status, *ancestors, *descendants], viewer)
-    return {
-        "ancestors": [render_status(s, viewer=viewer, flags=flags) for s in ancestors],
-        "descendants": [render_status(s, viewer=viewer, flags=flags) for s in descendants],
-    }
+    """Mastodon's Context, the viewer's flags and ``thread`` filters computed once for the
+    whole thread; statuses a ``hide`` filter matched are left out."""
+    page = [status, *ancestors, *descendants]
+    flags = relationships_map(page, viewer)
+    filtered = filtered_map(page, viewer, "thread")
+
+    def render(items: list[Status]) -> list[dict[str, Any]]:
+        rendered = [render_status(s, viewer=viewer, flags=flags, filtered=filtered) for s in items]
+        return without_hidden(rendered)
+
+    return {"ancestors": render(ancestors), "descendants": render(descendants)}
 
 
 def render_status_edit(edit: StatusEdit) -> dict[str, Any]:
@@ -209,3 +265,56 @@ def render_tag(
     if following is not None:
         data["following"] = following
     return data
+
+
+# --- Filters -------------------------------------------------------------------------------------
+
+
+def _filter_summary(filter_: Filter) -> dict[str, Any]:
+    return {
+        "id": str(filter_.id),
+        "title": filter_.title,
+        "context": list(filter_.context or []),
+        "expires_at": iso(filter_.expires_at),
+        "filter_action": filter_.action_name,
+    }
+
+
+def render_filter_keyword(keyword: FilterKeyword) -> dict[str, Any]:
+    return {"id": str(keyword.id), "keyword": keyword.keyword, "whole_word": keyword.whole_word}
+
+
+def render_filter_status(filter_status: FilterStatus) -> dict[str, Any]:
+    return {"id": str(filter_status.id), "status_id": str(filter_status.status_id)}
+
+
+def render_filter(filter_: Filter) -> dict[str, Any]:
+    """Mastodon's Filter with its keywords and statuses (prefetch them)."""
+    return {
+        **_filter_summary(filter_),
+        "keywords": [render_filter_keyword(k) for k in filter_.keywords.all()],
+        "statuses": [render_filter_status(s) for s in filter_.statuses.all()],
+    }
+
+
+def render_filter_result(result: FilterResult) -> dict[str, Any]:
+    """FilterResult: the filter without its keywords and statuses, and what matched."""
+    statuses = result.status_matches
+    return {
+        "filter": _filter_summary(result.filter),
+        "keyword_matches": result.keyword_matches,
+        "status_matches": [str(i) for i in statuses] if statuses is not None else None,
+    }
+
+
+def render_v1_filter(keyword: FilterKeyword) -> dict[str, Any]:
+    """V1::Filter: one keyword, with its filter's context, expiry and action."""
+    filter_ = keyword.filter
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": list(filter_.context or []),
+        "whole_word": keyword.whole_word,
+        "expires_at": iso(filter_.expires_at),
+        "irreversible": filter_.filter_action == FilterAction.HIDE,
+    }

@@ -2,7 +2,14 @@
 
 from django.urls import URLPattern, path
 
-from statuses.api import collection_views, poll_views, scheduled_views, tag_views, views
+from statuses.api import (
+    collection_views,
+    filter_views,
+    poll_views,
+    scheduled_views,
+    tag_views,
+    views,
+)
 
 S = "api/v1/statuses/<int:status_id>"
 
@@ -38,4 +45,15 @@ urlpatterns: list[URLPattern] = [
     path("api/v1/tags/<str:name>/follow", tag_views.TagFollowView.as_view()),
     path("api/v1/tags/<str:name>/unfollow", tag_views.TagUnfollowView.as_view()),
     path("api/v1/followed_tags", tag_views.FollowedTagsView.as_view()),
+    path("api/v2/filters", filter_views.FiltersView.as_view()),
+    path("api/v2/filters/keywords/<int:keyword_id>", filter_views.FilterKeywordView.as_view()),
+    path(
+        "api/v2/filters/statuses/<int:filter_status_id>",
+        filter_views.FilterStatusView.as_view(),
+    ),
+    path("api/v2/filters/<int:filter_id>", filter_views.FilterView.as_view()),
+    path("api/v2/filters/<int:filter_id>/keywords", filter_views.FilterKeywordsView.as_view()),
+    path("api/v2/filters/<int:filter_id>/statuses", filter_views.FilterStatusesView.as_view()),
+    path("api/v1/filters", filter_views.V1FiltersView.as_view()),
+    path("api/v1/filters/<int:keyword_id>", filter_views.V1FilterView.as_view()),
 ]

@@ -115,7 +115,10 @@ class StatusView(StatusesView):
     public_methods = ("GET",)
 
     def get(self, request: Request, status_id: int) -> Response:
-        return Response(render_one(visible_status(status_id, self.viewer), self.viewer))
+        """``filtered`` as in a thread (where clients show one status); never hidden here:
+        the client asked for this very status."""
+        status = visible_status(status_id, self.viewer)
+        return Response(render_one(status, self.viewer, context="thread"))
 
     def put(self, request: Request, status_id: int) -> Response:
         status = _owned_status(status_id, self.me)

@@ -13,7 +13,7 @@ from fedisocial.api.pagination import page_from
 from fedisocial.api.params import to_int, to_str_list
 from fedisocial.api.views import MastodonView
 from timelines import selectors
-from timelines.api.serializers import render_grouped_notifications
+from timelines.api.serializers import render_grouped_notifications, without_hidden_groups
 from timelines.selectors import GROUPABLE_TYPES, NotificationGroup
 
 
@@ -55,7 +55,8 @@ class GroupedNotificationsView(MastodonView):
             self.me, page=page_from(params, default=40, maximum=80), **_filters(params)
         )
         partial = params.get("expand_accounts") == "partial_avatars"
-        response = Response(render_grouped_notifications(result, self.me, partial_accounts=partial))
+        data = render_grouped_notifications(result, self.me, partial_accounts=partial)
+        response = Response(without_hidden_groups(data))
         link = _link(request, result.groups)
         if link:
             response["Link"] = link

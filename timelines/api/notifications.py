@@ -11,7 +11,7 @@ from fedisocial.api.pagination import page_from, paginated
 from fedisocial.api.params import to_int, to_str_list
 from fedisocial.api.views import MastodonView
 from timelines import notifications, selectors
-from timelines.api.serializers import render_notifications
+from timelines.api.serializers import render_notifications, without_hidden_notifications
 
 
 def _filters(params: dict[str, Any]) -> dict[str, Any]:
@@ -30,9 +30,8 @@ class NotificationsView(MastodonView):
         items = selectors.notifications_page(
             self.me, page=page_from(params, default=40, maximum=80), **_filters(params)
         )
-        return paginated(
-            request, render_notifications(items, self.me), items, key=lambda item: item[0].id
-        )
+        data = without_hidden_notifications(render_notifications(items, self.me))
+        return paginated(request, data, items, key=lambda item: item[0].id)
 
 
 class NotificationView(MastodonView):

@@ -11,7 +11,7 @@ from typing import Any
 from accounts.api.serializers import render_account
 from accounts.models import Account
 from fedisocial.api.dates import iso
-from statuses.api.serializers import render_statuses
+from statuses.api.serializers import is_hidden, render_statuses
 from statuses.models import Status
 from timelines.models import List, Marker, Notification
 from timelines.selectors import (
@@ -43,9 +43,12 @@ def render_markers(markers: list[Marker]) -> dict[str, Any]:
     return {m.timeline: render_marker(m) for m in markers}
 
 
-def _rendered_by_id(statuses: list[Status], viewer: Account) -> dict[int, dict[str, Any]]:
+def _rendered_by_id(
+    statuses: list[Status], viewer: Account, *, context: str | None = None
+) -> dict[int, dict[str, Any]]:
     unique = list({s.id: s for s in statuses}.values())
-    return {s.id: data for s, data in zip(unique, render_statuses(unique, viewer), strict=True)}
+    rendered = render_statuses(unique, viewer, context=context)
+    return {s.id: data for s, data in zip(unique, rendered, strict=True)}
 
 
 def render_notification(
@@ -65,8 +68,15 @@ def render_notification(
 
 
 def render_notifications(items: list[NotificationItem], viewer: Account) -> list[dict[str, Any]]:
-    rendered = _rendered_by_id([s for _, s in items if s is not None], viewer)
+    """Statuses carry ``filtered`` for the ``notifications`` context."""
+    statuses = [s for _, s in items if s is not None]
+    rendered = _rendered_by_id(statuses, viewer, context="notifications")
     return [render_notification(n, rendered[s.id] if s is not None else None) for n, s in items]
+
+
+def without_hidden_notifications(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Notifications minus those whose status a ``hide`` filter matched."""
+    return [n for n in notifications if n["status"] is None or not is_hidden(n["status"])]
 
 
 def render_conversations(items: list[ConversationItem], viewer: Account) -> list[dict[str, Any]]:
@@ -105,12 +115,29 @@ def render_grouped_notifications(
     result: GroupedNotifications, viewer: Account, *, partial_accounts: bool = False
 ) -> dict[str, Any]:
     """GroupedNotificationsResults: accounts and statuses once each, at the root. Accounts are
-    always rendered in full (``partial_accounts`` is then empty when asked for)."""
+    always rendered in full (``partial_accounts`` is then empty when asked for). Statuses carry
+    ``filtered`` for the ``notifications`` context."""
     data: dict[str, Any] = {
         "accounts": [render_account(a) for a in result.accounts],
-        "statuses": render_statuses(result.statuses, viewer),
+        "statuses": render_statuses(result.statuses, viewer, context="notifications"),
         "notification_groups": [render_notification_group(g) for g in result.groups],
     }
     if partial_accounts:
         data["partial_accounts"] = []
     return data
+
+
+def without_hidden_groups(data: dict[str, Any]) -> dict[str, Any]:
+    """Grouped results minus the groups whose status a ``hide`` filter matched, with that
+    status and the accounts only those groups named."""
+    hidden = {s["id"] for s in data["statuses"] if is_hidden(s)}
+    if not hidden:
+        return data
+    groups = [g for g in data["notification_groups"] if g["status_id"] not in hidden]
+    named = {i for g in groups for i in g["sample_account_ids"]}
+    return {
+        **data,
+        "accounts": [a for a in data["accounts"] if a["id"] in named],
+        "statuses": [s for s in data["statuses"] if s["id"] not in hidden],
+        "notification_groups": groups,
+    }

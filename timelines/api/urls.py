@@ -3,7 +3,7 @@ documentation. Fixed paths come before ``<id>`` ones."""
 
 from django.urls import URLPattern, path
 
-from timelines.api import conversations, lists, markers, notifications, views
+from timelines.api import conversations, lists, markers, notifications, trends, views
 from timelines.api import grouped_notifications as grouped
 
 urlpatterns: list[URLPattern] = [
@@ -40,4 +40,8 @@ urlpatterns: list[URLPattern] = [
         conversations.ConversationReadView.as_view(),
     ),
     path("api/v1/markers", markers.MarkersView.as_view()),
+    path("api/v1/trends", trends.TrendingTagsView.as_view()),  # deprecated alias (3.5)
+    path("api/v1/trends/tags", trends.TrendingTagsView.as_view()),
+    path("api/v1/trends/statuses", trends.TrendingStatusesView.as_view()),
+    path("api/v1/trends/links", trends.TrendingLinksView.as_view()),
 ]

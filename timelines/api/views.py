@@ -1,4 +1,9 @@
-"""Timelines: /api/v1/timelines/home, public, tag/:hashtag and list/:list_id."""
+"""Timelines: /api/v1/timelines/home, public, tag/:hashtag and list/:list_id.
+
+Each renders ``filtered`` for its filter context (lists count as ``home``, hashtags as
+``public``) and leaves out what a ``hide`` filter matched; the Link header still pages by the
+statuses read, so paging goes on past a page that filtering emptied.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from rest_framework.response import Response
 from fedisocial.api.pagination import page_from, paginated
 from fedisocial.api.params import to_bool, to_str_list
 from fedisocial.api.views import MastodonView
-from statuses.api.serializers import render_statuses
+from statuses.api.serializers import render_statuses, without_hidden
 from timelines import selectors
 
 
@@ -17,7 +22,8 @@ class HomeTimelineView(MastodonView):
 
     def get(self, request: Request) -> Response:
         statuses = selectors.home_timeline(self.me, page=page_from(self.params))
-        return paginated(request, render_statuses(statuses, self.me), statuses)
+        data = without_hidden(render_statuses(statuses, self.me, context="home"))
+        return paginated(request, data, statuses)
 
 
 class PublicTimelineView(MastodonView):
@@ -33,7 +39,8 @@ class PublicTimelineView(MastodonView):
             remote=bool(to_bool(params.get("remote"))),
             only_media=bool(to_bool(params.get("only_media"))),
         )
-        return paginated(request, render_statuses(statuses, self.viewer), statuses)
+        data = without_hidden(render_statuses(statuses, self.viewer, context="public"))
+        return paginated(request, data, statuses)
 
 
 class TagTimelineView(MastodonView):
@@ -53,7 +60,8 @@ class TagTimelineView(MastodonView):
             remote=bool(to_bool(params.get("remote"))),
             only_media=bool(to_bool(params.get("only_media"))),
         )
-        return paginated(request, render_statuses(statuses, self.viewer), statuses)
+        data = without_hidden(render_statuses(statuses, self.viewer, context="public"))
+        return paginated(request, data, statuses)
 
 
 class ListTimelineView(MastodonView):
@@ -62,4 +70,5 @@ class ListTimelineView(MastodonView):
     def get(self, request: Request, list_id: int) -> Response:
         lst = selectors.owned_list(self.me, list_id)
         statuses = selectors.list_timeline(lst, page=page_from(self.params))
-        return paginated(request, render_statuses(statuses, self.me), statuses)
+        data = without_hidden(render_statuses(statuses, self.me, context="home"))
+        return paginated(request, data, statuses)

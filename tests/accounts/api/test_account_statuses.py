@@ -186,8 +186,8 @@ def test_query_count_is_the_same_for_one_status_as_for_twenty(
     client = client_for(alice)
     make_status(bob.account, "one", tags=("t",))
 
-    # token, account, statuses, mentions, tags, viewer's flags
-    with django_assert_num_queries(6):
+    # token, account, statuses, mentions, tags, viewer's flags, viewer's filters
+    with django_assert_num_queries(7):
         assert len(ids(client.get(url_of(bob)))) == 1
     with django_assert_num_queries(4):  # no token, no flags
         assert len(ids(anon.get(url_of(bob)))) == 1
@@ -196,7 +196,7 @@ def test_query_count_is_the_same_for_one_status_as_for_twenty(
         status = make_status(bob.account, f"more {i}", tags=("t",))
         Mention.objects.create(status=status, account=alice.account)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(ids(client.get(url_of(bob)))) == 20
     with django_assert_num_queries(4):
         assert len(ids(anon.get(url_of(bob)))) == 20
