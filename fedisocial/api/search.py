@@ -18,11 +18,11 @@ from accounts.selectors import api_accounts, search_accounts
 from fedisocial.api.errors import UnprocessableEntity
 from fedisocial.api.params import to_bool, to_int
 from fedisocial.api.views import MastodonView
-from statuses.api.serializers import render_statuses, render_tag
+from statuses.api.serializers import render_statuses
+from statuses.api.tag_entities import render_tag_entities
 from statuses.formatting import normalize_hashtag
 from statuses.models import Tag
 from statuses.search import search_statuses, status_by_url
-from statuses.selectors import followed_tag_ids, tag_histories
 
 TYPES = {"accounts", "hashtags", "statuses"}
 
@@ -91,16 +91,7 @@ class SearchView(MastodonView):
             result["accounts"] = render_accounts(accounts)
         if kind in (None, "hashtags") and "@" not in query.lstrip("@#"):
             tags = _hashtags(query, limit, offset)
-            histories = tag_histories([t.pk for t in tags])
-            followed = followed_tag_ids(viewer, [t.pk for t in tags]) if viewer else set()
-            result["hashtags"] = [
-                render_tag(
-                    t,
-                    history=histories[t.pk],
-                    following=(t.pk in followed) if viewer is not None else None,
-                )
-                for t in tags
-            ]
+            result["hashtags"] = render_tag_entities(tags, viewer)
         if kind in (None, "statuses") and viewer is not None:
             statuses = search_statuses(
                 query,

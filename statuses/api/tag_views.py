@@ -8,15 +8,13 @@ from rest_framework.response import Response
 from fedisocial.api.pagination import page_from, paginated
 from statuses import services
 from statuses.api.base import StatusesView
-from statuses.api.serializers import render_tag
+from statuses.api.tag_entities import render_tag_entities, render_tag_entity
 from statuses.models import Tag
-from statuses.selectors import followed_tag_ids, followed_tags_page, tag_histories
+from statuses.selectors import followed_tags_page
 
 
 def _render_one(tag: Tag, view: StatusesView) -> dict[str, object]:
-    viewer = view.viewer
-    following = tag.pk in followed_tag_ids(viewer, [tag.pk]) if viewer is not None else None
-    return render_tag(tag, history=tag_histories([tag.pk])[tag.pk], following=following)
+    return render_tag_entity(tag, view.viewer)
 
 
 class TagView(StatusesView):
@@ -49,6 +47,5 @@ class FollowedTagsView(StatusesView):
 
     def get(self, request: Request) -> Response:
         rows = followed_tags_page(self.me, page_from(self.params, default=100, maximum=200))
-        histories = tag_histories([r.tag_id for r in rows])
-        data = [render_tag(r.tag, history=histories[r.tag_id], following=True) for r in rows]
+        data = render_tag_entities([r.tag for r in rows], self.me)
         return paginated(request, data, rows)
