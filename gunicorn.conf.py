@@ -26,7 +26,7 @@ keepalive = 5
 max_requests = 10_000
 max_requests_jitter = 1_000
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall them.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs by design
 
 accesslog = "-"
 errorlog = "-"

@@ -180,7 +180,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 REDIS_NAMESPACE = env(
-    "REDIS_NAMESPACE", "fedisocial-" + hashlib.sha1(LOCAL_DOMAIN.encode()).hexdigest()[:10]
+    "REDIS_NAMESPACE",
+    "fedisocial-" + hashlib.sha1(LOCAL_DOMAIN.encode(), usedforsecurity=False).hexdigest()[:10],
 )
 
 if REDIS_URL:
