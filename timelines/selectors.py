@@ -455,6 +455,20 @@ def unread_notifications_count(
     from_account_id: int | None = None,
 ) -> int:
     """Notifications newer than the ``notifications`` marker, counted up to ``limit``."""
+    qs = _unread_notifications(
+        account, types=types, exclude_types=exclude_types, from_account_id=from_account_id
+    )
+    return qs.order_by("-id")[:limit].count()
+
+
+def _unread_notifications(
+    account: Account,
+    *,
+    types: Iterable[str],
+    exclude_types: Iterable[str],
+    from_account_id: int | None,
+) -> QuerySet[Notification]:
+    """The visible notifications newer than the account's ``notifications`` marker."""
     marker = Marker.objects.filter(account_id=account.id, timeline="notifications").first()
     qs = _notifications(
         account,
@@ -465,7 +479,7 @@ def unread_notifications_count(
     )
     if marker is not None:
         qs = qs.filter(id__gt=marker.last_read_id)
-    return qs.order_by("-id")[:limit].count()
+    return qs
 
 
 # --- Conversations and markers -------------------------------------------------------------------
@@ -749,16 +763,9 @@ def unread_notification_groups_count(
     from_account_id: int | None = None,
 ) -> int:
     """Groups among the notifications newer than the ``notifications`` marker, up to ``limit``."""
-    marker = Marker.objects.filter(account_id=account.id, timeline="notifications").first()
-    qs = _notifications(
-        account,
-        types=types,
-        exclude_types=exclude_types,
-        from_account_id=from_account_id,
-        hidden=hidden_for(account, notifications=True),
+    qs = _unread_notifications(
+        account, types=types, exclude_types=exclude_types, from_account_id=from_account_id
     )
-    if marker is not None:
-        qs = qs.filter(id__gt=marker.last_read_id)
     keys = {
         str(group_key_of(n, grouped_types))
         for n in qs.order_by("-id").only("id", "type", "status_id")[:limit]
