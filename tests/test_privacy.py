@@ -740,10 +740,18 @@ def test_lost_followers_keep_their_rows_but_see_none_of_it(world: World) -> None
         for path in (
             f"/api/v1/notifications/{stale.id}",
             f"/api/v2/notifications/ungrouped-{stale.id}",
+            f"/api/v2/notifications/ungrouped-{stale.id}/accounts",
         ):
             response = client.get(path)
             assert response.status_code == 404, (name, path)
             assert "mkPRIV" not in response.content.decode()
+        # The unread badges count exactly what the lists show.
+        listed = client.get("/api/v1/notifications", {"limit": 80}).json()
+        unread = client.get("/api/v1/notifications/unread_count").json()["count"]
+        assert unread == len(listed), name
+        groups = client.get("/api/v2/notifications", {"limit": 80}).json()["notification_groups"]
+        unread_groups = client.get("/api/v2/notifications/unread_count").json()["count"]
+        assert unread_groups == len(groups), name
     lost = [world.accounts["evan"], world.accounts["bea"]]
     assert not Follow.objects.filter(
         target_account=world.accounts["alice"], account__in=lost

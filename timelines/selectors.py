@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
+from django.db.models import BigIntegerField, CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
@@ -376,7 +376,10 @@ def _notifications(
         qs = qs.exclude(from_account_id__in=list(hidden.account_ids))
     if hidden.domains:
         qs = qs.exclude(from_account__domain__in=list(hidden.domains))
-    return qs
+    # A notification about a status the account can no longer see (deleted, or no longer
+    # permitted) is gone from every path: lists, single lookups, groups and unread counts.
+    status_visible = Exists(visible_to(Status.objects.filter(pk=OuterRef("status_id")), account))
+    return qs.filter(Q(status_id__isnull=True) | status_visible)
 
 
 NotificationItem = tuple[Notification, Status | None]
