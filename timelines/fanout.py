@@ -116,9 +116,16 @@ def deliver_to_lists(status: Status) -> None:
 
 
 def deliver_to_mentioned(status: Status) -> None:
-    """A direct status reaches the local accounts it mentions, followers or not."""
+    """A direct status reaches the home feeds of the local accounts it mentions that follow
+    its author (Mastodon's deliver_to_mentioned_followers); the others find it in their
+    notifications and conversations."""
     mentioned = Mention.objects.filter(
-        status_id=status.id, account__domain__isnull=True, account__suspended_at__isnull=True
+        status_id=status.id,
+        account__domain__isnull=True,
+        account__suspended_at__isnull=True,
+        account_id__in=Follow.objects.filter(target_account_id=status.account_id).values(
+            "account_id"
+        ),
     ).exclude(account_id=status.account_id)
     _deliver_home(status, list(mentioned.values_list("account_id", flat=True)), check_replies=False)
 

@@ -50,10 +50,16 @@ def test_direct_status_reaches_only_mentioned_accounts(alice, bob, make_user, cl
     assert ids(client_for(carol).get(HOME)) == []
 
 
-def test_direct_status_reaches_a_mentioned_non_follower(alice, bob, client_for):
+def test_direct_status_from_a_stranger_stays_out_of_home_but_reaches_conversations(
+    alice, bob, client_for
+):
+    """Mastodon delivers a direct status to the home feeds of mentioned followers only; a
+    mentioned non-follower reads it in conversations and notifications."""
     dm = post(alice, "hi", visibility="direct", mentions=[bob])
 
-    assert ids(client_for(bob).get(HOME)) == [str(dm.id)]
+    assert ids(client_for(bob).get(HOME)) == []
+    conversations = client_for(bob).get("/api/v1/conversations").json()
+    assert [c["last_status"]["id"] for c in conversations] == [str(dm.id)]
 
 
 def test_remote_followers_get_no_feed_entries(alice):
