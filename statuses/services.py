@@ -33,9 +33,8 @@ from django.db.models import Count, F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import Account, Application, Follow, User
+from accounts.models import Account, Application, User
 from statuses import formatting
-from statuses import tasks as status_tasks  # a module: the tasks call back into this one
 from statuses.counting import grapheme_length, over_limit
 from statuses.models import (
     Bookmark,
@@ -388,7 +387,6 @@ def _create_status(
         _save_tags(status, tags)
         _count_new_status(status, thread)
         _notify_mentioned(status, mentioned)
-        status_tasks.notify_subscribers_task.delay_on_commit(status.id)
         fan_out_status_task.delay_on_commit(status.id)
     return status
 
@@ -459,28 +457,6 @@ def _count_new_status(status: Status, thread: Status | None) -> None:
 def _notify_mentioned(status: Status, accounts: list[Account]) -> None:
     for account in accounts:
         notify(account, Notification.Type.MENTION, from_account=status.account, status=status)
-
-
-def notify_subscribers(status: Status) -> None:
-    """``status`` notifications to the followers who rang the bell (Follow.notify), for what
-    would reach their home feed: not direct, not a boost, and a reply only when they follow
-    the account replied to. Mentioned followers already had a ``mention``."""
-    if status.visibility == Visibility.DIRECT or status.reblog_id is not None:
-        return
-    followers = Follow.objects.filter(
-        target_account_id=status.account_id, notify=True, account__domain__isnull=True
-    )
-    reply_to = status.in_reply_to_account_id
-    if status.in_reply_to_id is not None and reply_to and reply_to != status.account_id:
-        followers = followers.filter(
-            account_id__in=Follow.objects.filter(target_account_id=reply_to).values("account_id")
-        )
-    mentioned = Mention.objects.filter(status=status).values("account_id")
-    recipients = Account.objects.filter(id__in=followers.values("account_id")).exclude(
-        id__in=mentioned
-    )
-    for recipient in recipients:
-        notify(recipient, Notification.Type.STATUS, from_account=status.account, status=status)
 
 
 # --- Scheduling ----------------------------------------------------------------------------

@@ -14,21 +14,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from statuses import services
-from statuses.models import Poll, ScheduledStatus, Status
+from statuses.models import Poll, ScheduledStatus
 
 BATCH = 500
-
-
-@shared_task(ignore_result=True)
-def notify_subscribers_task(status_id: int) -> None:
-    """``status`` notifications to the followers who asked for them."""
-    status = (
-        Status.objects.select_related("account")
-        .filter(id=status_id, deleted_at__isnull=True)
-        .first()
-    )
-    if status is not None:
-        services.notify_subscribers(status)
 
 
 @shared_task(ignore_result=True)
