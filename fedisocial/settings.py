@@ -216,6 +216,8 @@ else:
         "data_folder_out": str(_broker / "queue"),
         "processed_folder": str(_broker / "processed"),
         "control_folder": str(_broker / "control"),
+        # The filesystem transport polls; a short interval keeps fan-out latency low.
+        "polling_interval": 0.1,
         "store_processed": False,
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
