@@ -64,6 +64,9 @@ ALLOWED_PRIVATE_NETWORKS = [
 SITE_TITLE = env("SITE_TITLE", "Fedisocial")
 SITE_CONTACT_EMAIL = env("SITE_CONTACT_EMAIL", "")
 SITE_DESCRIPTION = env("SITE_DESCRIPTION", "A Fedisocial server")
+# Where the source this server runs can be had (the AGPL asks it of network services); by
+# default the server serves its own code at /source.tar.gz.
+SOURCE_URL = env("SOURCE_URL")
 MAX_STATUS_CHARS = int(env("MAX_STATUS_CHARS", "500"))
 MAX_POLL_OPTIONS = int(env("MAX_POLL_OPTIONS", "4"))
 MAX_POLL_OPTION_CHARS = int(env("MAX_POLL_OPTION_CHARS", "50"))

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fedisocial.api.search import SearchView
+from fedisocial.source import source_archive
 
 handler404 = "fedisocial.api.errors.handler404"
 handler500 = "fedisocial.api.errors.handler500"
@@ -11,6 +12,7 @@ handler500 = "fedisocial.api.errors.handler500"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v2/search", SearchView.as_view()),
+    path("source.tar.gz", source_archive),
     path("", include("fedisocial.api.urls")),  # instance, health, custom emojis, announcements
     path("", include("accounts.urls")),  # OAuth 2 and sign-in pages
     path("", include("accounts.api.urls")),

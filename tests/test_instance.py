@@ -392,3 +392,29 @@ def test_front_page(anon: APIClient, settings: Any) -> None:
     assert anon.head("/").status_code == 200
     assert anon.get("/about").status_code == 200
     assert anon.get("/privacy-policy").status_code == 200
+
+
+def test_source_url_serves_the_running_code_without_secrets(client, settings):
+    import io
+    import tarfile
+
+    settings.SOURCE_URL = ""
+    source_url = client.get("/api/v2/instance").json()["source_url"]
+    assert source_url.endswith("/source.tar.gz")
+    response = client.get("/source.tar.gz")
+    assert response.status_code == 200
+    with tarfile.open(fileobj=io.BytesIO(response.content)) as archive:
+        names = archive.getnames()
+    assert "fedisocial/manage.py" in names
+    assert "fedisocial/statuses/services.py" in names
+    assert not [n for n in names if "/.venv/" in n or "/data/" in n or n.endswith("secret_key")]
+    assert not [n for n in names if n.split("/")[-1].startswith(".env") and "sample" not in n]
+
+
+def test_instance_vapid_key_is_the_one_apps_get(client, alice, client_for):
+    instance_key = client.get("/api/v2/instance").json()["configuration"]["vapid"]["public_key"]
+    app = client.post(
+        "/api/v1/apps", {"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
+    ).json()
+    assert instance_key
+    assert instance_key == app["vapid_key"]

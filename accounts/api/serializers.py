@@ -44,7 +44,7 @@ def render_account(account: Account) -> dict[str, Any]:
     header = account.header_remote_url or absolute(MISSING_HEADER)
     suspended = account.suspended_at is not None
     moved = account.moved_to if account.moved_to_id else None
-    return {
+    data: dict[str, Any] = {
         "id": str(account.id),
         "username": account.username,
         "acct": account.acct,
@@ -66,11 +66,7 @@ def render_account(account: Account) -> dict[str, Any]:
         "discoverable": account.discoverable,
         "indexable": account.indexable,
         "hide_collections": account.hide_collections,
-        "noindex": not account.indexable if account.domain is None else None,
         "moved": render_account(moved) if moved is not None else None,
-        "suspended": suspended or None,
-        "limited": account.silenced_at is not None or None,
-        "memorial": account.memorial or None,
         "created_at": iso(_midnight(account.created_at)),
         "last_status_at": iso_date(account.last_status_at),
         "statuses_count": account.statuses_count,
@@ -78,6 +74,17 @@ def render_account(account: Account) -> dict[str, Any]:
         "following_count": account.following_count,
         "roles": [],
     }
+    # Optional keys, as Mastodon's serializer sends them: present only when they apply (they
+    # are not nullable, so a strict decoder rejects null).
+    if account.domain is None:
+        data["noindex"] = not account.indexable
+    if suspended:
+        data["suspended"] = True
+    if account.silenced_at is not None:
+        data["limited"] = True
+    if account.memorial:
+        data["memorial"] = True
+    return data
 
 
 ROLE_PERMISSIONS = {

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api.apps import vapid_public_key
 from accounts.models import Account, User
 from federation.uris import absolute
 from fedisocial.api.dates import iso
@@ -120,7 +121,8 @@ def version_string() -> str:
 
 
 def source_url() -> str:
-    return getattr(settings, "SOURCE_URL", "")
+    """Where this server's source is: SOURCE_URL, else the archive it serves itself."""
+    return settings.SOURCE_URL or absolute("/source.tar.gz")
 
 
 def streaming_url() -> str:
@@ -207,7 +209,7 @@ def instance_v2() -> dict[str, Any]:
                 "privacy_policy": absolute("/privacy-policy"),
                 "terms_of_service": None,
             },
-            "vapid": {"public_key": ""},
+            "vapid": {"public_key": vapid_public_key()},
             "accounts": dict(ACCOUNT_LIMITS),
             "statuses": statuses_configuration(),
             "media_attachments": media_configuration(),

@@ -120,11 +120,6 @@ def render_status(
             if reblog is not None
             else None
         ),
-        "application": (
-            {"name": application.name, "website": application.website or None}
-            if application is not None and status.local
-            else None
-        ),
         "account": render_account(status.account),
         "media_attachments": [],
         "mentions": [] if reblog is not None else render_mentions(status),
@@ -135,8 +130,12 @@ def render_status(
         "quote": None,
         "quote_approval": {"automatic": [], "manual": [], "current_user": "denied"},
     }
-    if with_source:
-        data["text"] = status.text
+    # `application` is optional and not nullable: sent only when known (local statuses).
+    if application is not None and status.local:
+        data["application"] = {"name": application.name, "website": application.website or None}
+    # `text` (the source) is nullable: Mastodon fills it only when a client asked for the
+    # source (the DELETE answer, for redrafting).
+    data["text"] = status.text if with_source else None
     if viewer is not None:
         flags = flags or RelationshipsMap()
         # A boost answers for what it shows (Mastodon's `status.proper`): the original.
