@@ -93,10 +93,20 @@ class Notification(models.Model):
     status = models.ForeignKey(
         Status, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # Set aside by the recipient's NotificationPolicy: out of the lists and unread counts until
+    # its sender's request is accepted (see timelines.notifications).
+    filtered = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "-id"], name="notification_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="notification_account_idx"),
+            models.Index(
+                fields=["account", "from_account"],
+                name="notification_filtered_idx",
+                condition=models.Q(filtered=True),
+            ),
+        ]
 
 
 class Marker(models.Model):
@@ -127,5 +137,92 @@ class AccountConversation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "conversation"], name="account_conversation_uniq"
+            )
+        ]
+
+
+# --- Notification policy (Mastodon 4.3) ----------------------------------------------------------
+
+
+class NotificationPolicy(models.Model):
+    """What becomes of notifications from accounts one may not want to hear from: each case is
+    ``accept`` (a normal notification), ``filter`` (kept aside, under a NotificationRequest
+    per sender) or ``drop`` (none at all). No row means Mastodon's defaults."""
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept"
+        FILTER = "filter"
+        DROP = "drop"
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="notification_policy"
+    )
+    # Accounts the recipient does not follow.
+    for_not_following = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.ACCEPT
+    )
+    # Accounts that do not follow the recipient, or only since less than three days.
+    for_not_followers = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.ACCEPT
+    )
+    # Accounts created less than 30 days ago (and not followed).
+    for_new_accounts = models.CharField(max_length=8, choices=Action.choices, default=Action.ACCEPT)
+    # Direct mentions from accounts not followed, unless they answer the recipient's own.
+    for_private_mentions = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.FILTER
+    )
+    # Accounts a moderator limited (silenced), unless followed.
+    for_limited_accounts = models.CharField(
+        max_length=8, choices=Action.choices, default=Action.FILTER
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    FIELDS = (
+        "for_not_following",
+        "for_not_followers",
+        "for_new_accounts",
+        "for_private_mentions",
+        "for_limited_accounts",
+    )
+
+
+class NotificationRequest(models.Model):
+    """The filtered mentions from one sender, waiting for the recipient to accept them (they
+    join the notifications, and the sender is never filtered again) or dismiss them."""
+
+    id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    from_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    last_status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Filtered mentions recorded so far; the API counts the ones still there when it renders.
+    notifications_count = models.IntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "from_account"], name="notification_request_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "-id"], name="notification_request_idx")]
+
+
+class NotificationPermission(models.Model):
+    """A sender whose request the recipient accepted: never filtered again."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    from_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "from_account"], name="notification_permission_uniq"
             )
         ]

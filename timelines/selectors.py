@@ -15,7 +15,19 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BigIntegerField, CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
@@ -31,6 +43,7 @@ from timelines.models import (
     ListAccount,
     Marker,
     Notification,
+    NotificationRequest,
 )
 
 # Extra rows read per window, so that a few filtered entries do not shorten a page.
@@ -362,9 +375,15 @@ def _notifications(
     types: Iterable[str] = (),
     exclude_types: Iterable[str] = (),
     from_account_id: int | None = None,
+    include_filtered: bool = False,
     hidden: Hidden,
 ) -> QuerySet[Notification]:
+    """The account's notifications it may see. Those its notification policy filtered stay out
+    unless ``include_filtered``, or when asking for one sender's (Mastodon's ``browserable``:
+    that is how a client reads a notification request)."""
     qs = Notification.objects.filter(account_id=account.id, from_account__suspended_at__isnull=True)
+    if not include_filtered and from_account_id is None:
+        qs = qs.filter(filtered=False)
     types, exclude_types = list(types), list(exclude_types)
     if types:
         qs = qs.filter(type__in=types)
@@ -406,8 +425,14 @@ def notifications_page(
     types: Iterable[str] = (),
     exclude_types: Iterable[str] = (),
     from_account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> list[NotificationItem]:
-    filters = {"types": types, "exclude_types": exclude_types, "from_account_id": from_account_id}
+    filters = {
+        "types": types,
+        "exclude_types": exclude_types,
+        "from_account_id": from_account_id,
+        "include_filtered": include_filtered,
+    }
     return _notification_items(account, page, hidden_for(account, notifications=True), filters)
 
 
@@ -427,13 +452,15 @@ def _notification_items(
 
 
 def notification_for(account: Account, notification_id: object) -> NotificationItem:
-    """One of the account's notifications; ``Notification.DoesNotExist`` (404) otherwise, or
-    when its sender is hidden or its status no longer visible."""
+    """One of the account's notifications, filtered or not; ``Notification.DoesNotExist`` (404)
+    otherwise, or when its sender is hidden or its status no longer visible."""
     try:
         number = int(str(notification_id))
     except ValueError:
         raise Notification.DoesNotExist("Record not found") from None
-    qs = _notifications(account, hidden=hidden_for(account, notifications=True))
+    qs = _notifications(
+        account, include_filtered=True, hidden=hidden_for(account, notifications=True)
+    )
     notification = qs.select_related("from_account", "from_account__moved_to").get(id=number)
     items = _with_statuses([notification], account)
     if not items:
@@ -705,6 +732,7 @@ def grouped_notifications_page(
     types: Iterable[str] = (),
     exclude_types: Iterable[str] = (),
     from_account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> GroupedNotifications:
     """One page of notifications (``page.limit`` of them, filtered as in v1), grouped:
     favourites and boosts of one status, and follows, within the same hour form one group,
@@ -713,6 +741,7 @@ def grouped_notifications_page(
         "types": list(types),
         "exclude_types": list(exclude_types),
         "from_account_id": from_account_id,
+        "include_filtered": include_filtered,
     }
     hidden = hidden_for(account, notifications=True)
     items = _notification_items(account, page, hidden, filters)
@@ -721,13 +750,14 @@ def grouped_notifications_page(
 
 def notification_group(account: Account, raw_key: str) -> GroupedNotifications:
     """One group by key; ``Notification.DoesNotExist`` (404) when it has no notifications the
-    account may see."""
+    account may see. A group of one is found even when filtered, as its notification is."""
     key = parse_group_key(raw_key)
     if key is None:
         raise Notification.DoesNotExist("Record not found")
     hidden = hidden_for(account, notifications=True)
+    single = key.notification_id is not None
     newest = (
-        _notifications(account, hidden=hidden)
+        _notifications(account, include_filtered=single, hidden=hidden)
         .filter(key.q())
         .select_related("from_account", "from_account__moved_to")
         .order_by("-id")
@@ -742,7 +772,9 @@ def notification_group_accounts(account: Account, raw_key: str) -> list[Account]
     key = parse_group_key(raw_key)
     if key is None:
         raise Notification.DoesNotExist("Record not found")
-    qs = _notifications(account, hidden=hidden_for(account, notifications=True)).filter(key.q())
+    single = key.notification_id is not None
+    hidden = hidden_for(account, notifications=True)
+    qs = _notifications(account, include_filtered=single, hidden=hidden).filter(key.q())
     rows = list(qs.select_related("from_account", "from_account__moved_to").order_by("-id"))
     if not rows:
         raise Notification.DoesNotExist("Record not found")
@@ -774,3 +806,96 @@ def unread_notification_groups_count(
         for n in qs.order_by("-id").only("id", "type", "status_id")[:limit]
     }
     return min(len(keys), limit)
+
+
+# --- Notification requests (filtered notifications, per sender) ----------------------------------
+
+# Mastodon's NotificationPolicy summary counts at most this many requests.
+MAX_PENDING_REQUESTS = 100
+
+
+def _pending_requests(account: Account) -> QuerySet[NotificationRequest]:
+    """The account's requests that still hold filtered mentions it may see, each annotated
+    with ``pending`` (how many), minus senders suspended or hidden by its blocks, mutes and
+    domain blocks. Counting at read time keeps the figures right whatever removed a
+    notification since (a deleted status, a block, dismissing it, clearing all)."""
+    mentions = _notifications(
+        account, types=[Notification.Type.MENTION], include_filtered=True, hidden=Hidden()
+    ).filter(filtered=True, from_account_id=OuterRef("from_account_id"))
+    count = mentions.order_by().values("from_account_id").annotate(n=Count("id")).values("n")
+    qs = (
+        NotificationRequest.objects.filter(
+            account_id=account.id, from_account__suspended_at__isnull=True
+        )
+        .annotate(pending=Coalesce(Subquery(count[:1]), 0))
+        .filter(pending__gt=0)
+    )
+    hidden = hidden_for(account, notifications=True)
+    if hidden.account_ids:
+        qs = qs.exclude(from_account_id__in=list(hidden.account_ids))
+    if hidden.domains:
+        qs = qs.exclude(from_account__domain__in=list(hidden.domains))
+    return qs
+
+
+@dataclass
+class NotificationRequestItem:
+    request: NotificationRequest
+    last_status: Status | None  # None when gone or no longer visible to the account
+
+    @property
+    def id(self) -> int:
+        return self.request.id
+
+
+def _request_items(
+    rows: list[NotificationRequest], account: Account
+) -> list[NotificationRequestItem]:
+    ids = list(dict.fromkeys(r.last_status_id for r in rows if r.last_status_id is not None))
+    statuses = {s.id: s for s in load_visible(ids, account, Hidden())}
+    return [
+        NotificationRequestItem(r, statuses.get(r.last_status_id) if r.last_status_id else None)
+        for r in rows
+    ]
+
+
+def notification_requests_page(account: Account, *, page: Page) -> list[NotificationRequestItem]:
+    """A page of requests, newest first by id, with a fixed number of queries."""
+    qs = _pending_requests(account).select_related("from_account", "from_account__moved_to")
+    return _request_items(paginate_queryset(qs, page), account)
+
+
+def notification_request_for(account: Account, request_id: object) -> NotificationRequestItem:
+    """One of the account's pending requests; ``NotificationRequest.DoesNotExist`` (404) for
+    anyone else's, or one with nothing left in it."""
+    qs = _pending_requests(account).select_related("from_account", "from_account__moved_to")
+    return _request_items([qs.get(id=_request_number(request_id))], account)[0]
+
+
+def own_notification_request(account: Account, request_id: object) -> NotificationRequest:
+    """The account's request with this id, pending or not (to accept or dismiss it)."""
+    return NotificationRequest.objects.get(id=_request_number(request_id), account_id=account.id)
+
+
+def own_notification_requests(account: Account, ids: Iterable[object]) -> list[NotificationRequest]:
+    """The account's requests among these ids; others' and malformed ids are ignored."""
+    numbers = {int(str(i)) for i in ids if str(i).strip().isdigit()}
+    if not numbers:
+        return []
+    return list(NotificationRequest.objects.filter(account_id=account.id, id__in=numbers))
+
+
+def _request_number(request_id: object) -> int:
+    try:
+        return int(str(request_id))
+    except ValueError:
+        raise NotificationRequest.DoesNotExist("Record not found") from None
+
+
+def notification_policy_summary(account: Account) -> tuple[int, int]:
+    """(pending requests, filtered mentions in them), over at most MAX_PENDING_REQUESTS
+    requests, in one query."""
+    counts = list(
+        _pending_requests(account).values_list("pending", flat=True)[:MAX_PENDING_REQUESTS]
+    )
+    return len(counts), sum(counts)

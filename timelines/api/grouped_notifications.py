@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.api.serializers import render_account
 from fedisocial.api.pagination import page_from
-from fedisocial.api.params import to_int, to_str_list
+from fedisocial.api.params import to_bool, to_int, to_str_list
 from fedisocial.api.views import MastodonView
 from timelines import selectors
 from timelines.api.serializers import render_grouped_notifications, without_hidden_groups
@@ -52,7 +52,10 @@ class GroupedNotificationsView(MastodonView):
     def get(self, request: Request) -> Response:
         params = self.params
         result = selectors.grouped_notifications_page(
-            self.me, page=page_from(params, default=40, maximum=80), **_filters(params)
+            self.me,
+            page=page_from(params, default=40, maximum=80),
+            include_filtered=bool(to_bool(params.get("include_filtered"))),
+            **_filters(params),
         )
         partial = params.get("expand_accounts") == "partial_avatars"
         data = render_grouped_notifications(result, self.me, partial_accounts=partial)

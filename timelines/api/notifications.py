@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fedisocial.api.pagination import page_from, paginated
-from fedisocial.api.params import to_int, to_str_list
+from fedisocial.api.params import to_bool, to_int, to_str_list
 from fedisocial.api.views import MastodonView
 from timelines import notifications, selectors
 from timelines.api.serializers import render_notifications, without_hidden_notifications
@@ -28,7 +28,10 @@ class NotificationsView(MastodonView):
     def get(self, request: Request) -> Response:
         params = self.params
         items = selectors.notifications_page(
-            self.me, page=page_from(params, default=40, maximum=80), **_filters(params)
+            self.me,
+            page=page_from(params, default=40, maximum=80),
+            include_filtered=bool(to_bool(params.get("include_filtered"))),
+            **_filters(params),
         )
         data = without_hidden_notifications(render_notifications(items, self.me))
         return paginated(request, data, items, key=lambda item: item[0].id)

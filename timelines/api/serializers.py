@@ -13,12 +13,13 @@ from accounts.models import Account
 from fedisocial.api.dates import iso
 from statuses.api.serializers import is_hidden, render_statuses
 from statuses.models import Status
-from timelines.models import List, Marker, Notification
+from timelines.models import List, Marker, Notification, NotificationPolicy
 from timelines.selectors import (
     ConversationItem,
     GroupedNotifications,
     NotificationGroup,
     NotificationItem,
+    NotificationRequestItem,
 )
 
 
@@ -141,3 +142,52 @@ def without_hidden_groups(data: dict[str, Any]) -> dict[str, Any]:
         "statuses": [s for s in data["statuses"] if s["id"] not in hidden],
         "notification_groups": groups,
     }
+
+
+def render_notification_policy(
+    policy: NotificationPolicy, summary: tuple[int, int]
+) -> dict[str, Any]:
+    """NotificationPolicy (/api/v2/notifications/policy)."""
+    data: dict[str, Any] = {case: getattr(policy, case) for case in NotificationPolicy.FIELDS}
+    data["summary"] = _policy_summary(summary)
+    return data
+
+
+def render_v1_notification_policy(
+    policy: NotificationPolicy, summary: tuple[int, int]
+) -> dict[str, Any]:
+    """V1::NotificationPolicy: a case is "filtered" unless it is accepted."""
+    accept = NotificationPolicy.Action.ACCEPT
+    return {
+        "filter_not_following": policy.for_not_following != accept,
+        "filter_not_followers": policy.for_not_followers != accept,
+        "filter_new_accounts": policy.for_new_accounts != accept,
+        "filter_private_mentions": policy.for_private_mentions != accept,
+        "summary": _policy_summary(summary),
+    }
+
+
+def _policy_summary(summary: tuple[int, int]) -> dict[str, int]:
+    requests, notifications = summary
+    return {"pending_requests_count": requests, "pending_notifications_count": notifications}
+
+
+def render_notification_requests(
+    items: list[NotificationRequestItem], viewer: Account
+) -> list[dict[str, Any]]:
+    """NotificationRequest entities; ``notifications_count`` is a string, as Mastodon sends it,
+    and counts the filtered mentions still there. Last statuses carry ``filtered`` for the
+    ``notifications`` context."""
+    statuses = [i.last_status for i in items if i.last_status is not None]
+    rendered = _rendered_by_id(statuses, viewer, context="notifications")
+    return [
+        {
+            "id": str(item.request.id),
+            "created_at": iso(item.request.created_at),
+            "updated_at": iso(item.request.updated_at),
+            "notifications_count": str(getattr(item.request, "pending", 0)),
+            "account": render_account(item.request.from_account),
+            "last_status": rendered[item.last_status.id] if item.last_status else None,
+        }
+        for item in items
+    ]
