@@ -759,54 +759,7 @@ NEVER_PRODUCED = (
     ("moderation_warning", "AccountWarning"),
 )
 
-DISCREPANCIES: list[Discrepancy] = [
-    Discrepancy(
-        entity="Notification",
-        key="status",
-        kind="null",
-        probe="notifications",
-        reason=(
-            "Notification.status: documented optional Status, not nullable; we send null for "
-            f"follow notifications ({NOTIFICATIONS}); {OMITS} (`if: :status_type?`)"
-        ),
-    ),
-    *(
-        Discrepancy(
-            entity="Notification",
-            key=key,
-            kind="null",
-            probe="notifications",
-            reason=(
-                f"Notification.{key}: documented optional {entity}, not nullable; we always send "
-                f"null ({NOTIFICATIONS}); {OMITS} unless the notification is of that type"
-            ),
-        )
-        for key, entity in NEVER_PRODUCED
-    ),
-    Discrepancy(
-        entity="NotificationGroup",
-        key="status_id",
-        kind="null",
-        probe="grouped_notifications",
-        reason=(
-            "NotificationGroup.status_id: documented optional String, not nullable; we send null "
-            f"for follow groups ({GROUPS}); {OMITS}"
-        ),
-    ),
-    *(
-        Discrepancy(
-            entity="NotificationGroup",
-            key=key,
-            kind="null",
-            probe="grouped_notifications",
-            reason=(
-                f"NotificationGroup.{key}: documented optional {entity}, not nullable; we always "
-                f"send null ({GROUPS}); {OMITS} unless the group is of that type"
-            ),
-        )
-        for key, entity in NEVER_PRODUCED
-    ),
-]
+DISCREPANCIES: list[Discrepancy] = []
 KNOWN = {(d.entity, d.key, d.kind): d for d in DISCREPANCIES}
 
 # =================================================================================================

@@ -214,11 +214,11 @@ def statuses_in(body: Any) -> set[str]:
 
 
 def notification_statuses(body: Any) -> set[str]:
-    return ids_of(n["status"] for n in body)
+    return ids_of(n.get("status") for n in body)
 
 
 def grouped_statuses(body: Any) -> set[str]:
-    groups = {g["status_id"] for g in body["notification_groups"] if g["status_id"]}
+    groups = {g["status_id"] for g in body["notification_groups"] if g.get("status_id")}
     return ids_of(body["statuses"]) | groups
 
 

@@ -55,17 +55,18 @@ def _rendered_by_id(
 def render_notification(
     notification: Notification, status: dict[str, Any] | None
 ) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": str(notification.id),
         "type": notification.type,
         "created_at": iso(notification.created_at),
         "group_key": f"ungrouped-{notification.id}",
         "account": render_account(notification.from_account),
-        "status": status,
-        "report": None,
-        "event": None,
-        "moderation_warning": None,
     }
+    # `status` (and report, event, moderation_warning, which this server never produces yet)
+    # are optional and not nullable: present only for the types that carry them.
+    if status is not None:
+        data["status"] = status
+    return data
 
 
 def render_notifications(items: list[NotificationItem], viewer: Account) -> list[dict[str, Any]]:
@@ -77,7 +78,7 @@ def render_notifications(items: list[NotificationItem], viewer: Account) -> list
 
 def without_hidden_notifications(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Notifications minus those whose status a ``hide`` filter matched."""
-    return [n for n in notifications if n["status"] is None or not is_hidden(n["status"])]
+    return [n for n in notifications if "status" not in n or not is_hidden(n["status"])]
 
 
 def render_conversations(items: list[ConversationItem], viewer: Account) -> list[dict[str, Any]]:
@@ -100,11 +101,9 @@ def render_notification_group(group: NotificationGroup) -> dict[str, Any]:
         "type": group.type,
         "most_recent_notification_id": str(group.most_recent_notification_id),
         "sample_account_ids": [str(i) for i in group.sample_account_ids],
-        "status_id": str(group.status.id) if group.status is not None else None,
-        "report": None,
-        "event": None,
-        "moderation_warning": None,
     }
+    if group.status is not None:  # optional, not nullable (as `status` on a notification)
+        data["status_id"] = str(group.status.id)
     if group.page_min_id is not None:  # only when paging through groups, as Mastodon
         data["page_min_id"] = str(group.page_min_id)
         data["page_max_id"] = str(group.page_max_id)
@@ -134,7 +133,7 @@ def without_hidden_groups(data: dict[str, Any]) -> dict[str, Any]:
     hidden = {s["id"] for s in data["statuses"] if is_hidden(s)}
     if not hidden:
         return data
-    groups = [g for g in data["notification_groups"] if g["status_id"] not in hidden]
+    groups = [g for g in data["notification_groups"] if g.get("status_id") not in hidden]
     named = {i for g in groups for i in g["sample_account_ids"]}
     return {
         **data,
