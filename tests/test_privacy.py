@@ -69,7 +69,7 @@ from statuses.services import (
     vote,
 )
 from timelines import feeds
-from timelines.models import AccountConversation, ListAccount, Notification
+from timelines.models import AccountConversation, ListAccount, Notification, NotificationPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,9 @@ def world(make_user: Callable[..., Any], client_for: Callable[..., APIClient]) -
     for name in ("fran", "evan", "bea"):
         follow_account(a[name], alice, notify=True)
     follow_account(a["bea"], a["fran"])
+    # mia takes private mentions from strangers (Mastodon's default would hold alice's direct
+    # messages in a notification request, out of her conversations, until she accepts).
+    NotificationPolicy.objects.create(account=a["mia"], for_private_mentions="accept")
     lists = {
         name: feeds.create_list(account=a[name], title=name, replies_policy=None, exclusive=False)
         for name in PEOPLE

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Mute
 from statuses.models import Conversation, Mention, Status, Visibility
-from timelines.models import AccountConversation
+from timelines.models import AccountConversation, Notification
 
 
 def _thread_id(status: Status) -> int:
@@ -33,7 +33,8 @@ def _thread_id(status: Status) -> int:
 @transaction.atomic
 def update_conversations_for(status: Status) -> None:
     """Record a direct status in the conversations of its local participants (skipping those
-    who block or mute its author, as their home feeds do)."""
+    who block or mute its author, as their home feeds do, and those whose notification policy
+    filtered the mention)."""
     if status.visibility != Visibility.DIRECT or status.reblog_id is not None:
         return
     mentions = list(
@@ -52,6 +53,13 @@ def update_conversations_for(status: Status) -> None:
             ).values_list("account_id", flat=True)
         )
     ) - {status.account_id}
+    # A mention the recipient's notification policy filtered waits in their notification
+    # requests; the conversation appears once they accept it (as Mastodon keeps it out).
+    local -= set(
+        Notification.objects.filter(
+            status_id=status.id, account_id__in=local, type=Notification.Type.MENTION, filtered=True
+        ).values_list("account_id", flat=True)
+    )
     if not local:
         return
     thread_id = _thread_id(status)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute, User
 from statuses.models import ConversationMute, Mention, Status, Visibility
+from timelines.conversations import update_conversations_for
 from timelines.models import (
     Notification,
     NotificationPermission,
@@ -341,10 +342,21 @@ def accept_notification_requests(account: Account, requests: Iterable[Notificati
         [NotificationPermission(account_id=account.id, from_account_id=s) for s in senders],
         ignore_conflicts=True,
     )
-    Notification.objects.filter(
+    filtered = Notification.objects.filter(
         account_id=account.id, from_account_id__in=senders, filtered=True
-    ).update(filtered=False)
+    )
+    held_direct_ids = list(
+        filtered.filter(type=Notification.Type.MENTION, status__visibility=Visibility.DIRECT)
+        .order_by("status_id")
+        .values_list("status_id", flat=True)
+    )
+    filtered.update(filtered=False)
     NotificationRequest.objects.filter(account_id=account.id, from_account_id__in=senders).delete()
+    # The direct messages held back now join the account's conversations.
+    for status in Status.objects.filter(id__in=held_direct_ids, deleted_at__isnull=True).order_by(
+        "id"
+    ):
+        update_conversations_for(status)
 
 
 @transaction.atomic

@@ -153,6 +153,8 @@ def test_a_strangers_private_mention_becomes_a_request(alice, bob, client_for):
     assert client.get(f"{NOTIFICATIONS}/{filtered[0]['id']}").json()["id"] == filtered[0]["id"]
     grouped = client.get("/api/v2/notifications", {"include_filtered": "true"}).json()
     assert [g["type"] for g in grouped["notification_groups"]] == ["mention"]
+    # Nor does the message open a conversation until the request is accepted.
+    assert client.get("/api/v1/conversations").json() == []
 
 
 def test_accepting_merges_the_notifications_and_lets_later_ones_through(alice, bob, client_for):
@@ -160,10 +162,13 @@ def test_accepting_merges_the_notifications_and_lets_later_ones_through(alice, b
     first = dm(bobs, "@alice hi")
     [request] = requests_of(client)
 
+    assert client.get("/api/v1/conversations").json() == []
     assert client.post(f"{REQUESTS}/{request['id']}/accept").json() == {}
 
     assert requests_of(client) == []
     assert [n["status"]["id"] for n in client.get(NOTIFICATIONS).json()] == [first["id"]]
+    conversations = client.get("/api/v1/conversations").json()
+    assert [c["last_status"]["id"] for c in conversations] == [first["id"]]
     assert client.get(f"{NOTIFICATIONS}/unread_count").json() == {"count": 1}
     assert client.get(f"{REQUESTS}/merged").json() == {"merged": True}
     assert NotificationPermission.objects.filter(
