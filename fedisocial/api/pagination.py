@@ -59,9 +59,12 @@ def link_header[T](
     items: Sequence[T],
     *,
     key: Callable[[T], int] = lambda item: item.id,  # type: ignore[attr-defined]
+    prev_key: Callable[[T], int] | None = None,
     with_prev: bool = True,
 ) -> str | None:
-    """``rel="next"`` by max_id (the oldest item) and ``rel="prev"`` by min_id (the newest)."""
+    """``rel="next"`` by max_id (the oldest item) and ``rel="prev"`` by min_id (the newest).
+    ``prev_key`` names the newest item's id when it differs from ``key`` (a notification
+    group pages by its oldest and newest notification)."""
     if not items:
         return None
     base = request.build_absolute_uri(request.path)
@@ -73,7 +76,8 @@ def link_header[T](
     ]
     links = [f'<{base}?{urlencode([*kept, ("max_id", key(items[-1]))])}>; rel="next"']
     if with_prev:
-        links.append(f'<{base}?{urlencode([*kept, ("min_id", key(items[0]))])}>; rel="prev"')
+        newest = (prev_key or key)(items[0])
+        links.append(f'<{base}?{urlencode([*kept, ("min_id", newest)])}>; rel="prev"')
     return ", ".join(links)
 
 

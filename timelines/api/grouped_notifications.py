@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import render_account
-from fedisocial.api.pagination import page_from
+from fedisocial.api.pagination import link_header, page_from
 from fedisocial.api.params import to_bool, to_int, to_str_list
 from fedisocial.api.views import MastodonView
 from timelines import selectors
@@ -32,18 +31,12 @@ def _filters(params: dict[str, Any]) -> dict[str, Any]:
 def _link(request: Request, groups: list[NotificationGroup]) -> str | None:
     """Groups page by their notifications: next below the oldest one on the page, prev above
     the newest."""
-    if not groups:
-        return None
-    base = request.build_absolute_uri(request.path)
-    kept = [
-        (k, v)
-        for k, values in request.query_params.lists()
-        for v in values
-        if k not in {"max_id", "since_id", "min_id"}
-    ]
-    older = urlencode([*kept, ("max_id", groups[-1].page_min_id)])
-    newer = urlencode([*kept, ("min_id", groups[0].page_max_id)])
-    return f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'
+    return link_header(
+        request,
+        groups,
+        key=lambda g: g.page_min_id,
+        prev_key=lambda g: g.page_max_id,
+    )
 
 
 class GroupedNotificationsView(MastodonView):
