@@ -194,22 +194,25 @@ def _contains(haystack: str, needle: str) -> str:
     return f"INSTR({haystack}, {needle}) > 0"
 
 
+# `chain` holds a status (first parameter: its id) and the statuses above it, up to a depth
+# (second parameter); shared by thread contexts and the notification policy's thread check.
+_STATUS_TABLE = Status._meta.db_table
+ANCESTOR_CHAIN = f"""
+    WITH RECURSIVE chain(id, in_reply_to_id, depth) AS (
+        SELECT id, in_reply_to_id, 1 FROM {_STATUS_TABLE} WHERE id = %s
+        UNION ALL
+        SELECT s.id, s.in_reply_to_id, chain.depth + 1
+        FROM chain JOIN {_STATUS_TABLE} s ON s.id = chain.in_reply_to_id
+        WHERE chain.depth < %s
+    )
+"""  # noqa: S608 - only the table name is interpolated
+
+
 def ancestor_ids(status: Status, limit: int) -> list[int]:
     """Up to ``limit`` statuses above this one, the root first (the nearest ones are kept)."""
     if status.in_reply_to_id is None or limit <= 0:
         return []
-    table = Status._meta.db_table
-    # Every value interpolated is a table name; parameters are bound.
-    sql = f"""
-        WITH RECURSIVE chain(id, in_reply_to_id, depth) AS (
-            SELECT id, in_reply_to_id, 1 FROM {table} WHERE id = %s
-            UNION ALL
-            SELECT s.id, s.in_reply_to_id, chain.depth + 1
-            FROM chain JOIN {table} s ON s.id = chain.in_reply_to_id
-            WHERE chain.depth < %s
-        )
-        SELECT id FROM chain ORDER BY depth LIMIT %s
-    """  # noqa: S608 - only ints and table names are interpolated
+    sql = f"{ANCESTOR_CHAIN} SELECT id FROM chain ORDER BY depth LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [status.in_reply_to_id, limit, limit])
         ids = [int(row[0]) for row in cursor.fetchall()]

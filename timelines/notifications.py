@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute, User
 from statuses.models import ConversationMute, Mention, Status, Visibility
+from statuses.selectors import ANCESTOR_CHAIN
 from timelines.conversations import update_conversations_for
 from timelines.models import (
     Notification,
@@ -192,13 +193,7 @@ def _answers_recipient(recipient: Account, sender: Account, status: Status) -> b
         return False
     statuses, mentions = Status._meta.db_table, Mention._meta.db_table
     sql = f"""
-        WITH RECURSIVE chain(id, in_reply_to_id, depth) AS (
-            SELECT id, in_reply_to_id, 1 FROM {statuses} WHERE id = %s
-            UNION ALL
-            SELECT s.id, s.in_reply_to_id, chain.depth + 1
-            FROM chain JOIN {statuses} s ON s.id = chain.in_reply_to_id
-            WHERE chain.depth < %s
-        )
+        {ANCESTOR_CHAIN}
         SELECT 1 FROM chain
         JOIN {statuses} s ON s.id = chain.id
         JOIN {mentions} m ON m.status_id = s.id
