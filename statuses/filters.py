@@ -14,14 +14,19 @@ starts or ends with a word character. A boost is matched by what it boosts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from html.parser import HTMLParser
+from typing import Any
 
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, BooleanField, CharField, Q, TextField, Value
+from django.db.models import BigIntegerField, BooleanField, CharField, TextField, Value
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Account
@@ -176,6 +181,7 @@ def create_filter(
     for keyword in created:
         keyword.filter = filter_
     FilterKeyword.objects.bulk_create(created)
+    filters_changed(account.id)  # bulk_create sends no post_save
     return filter_
 
 
@@ -213,6 +219,7 @@ def update_filter(
     for keyword in created:
         keyword.filter = filter_
     FilterKeyword.objects.bulk_create(created)
+    filters_changed(filter_.account_id)  # bulk_create sends no post_save
     return filter_
 
 
@@ -442,40 +449,17 @@ def active_filters(
     viewer: Account, *, context: str, status_ids: Iterable[int] = ()
 ) -> list[ActiveFilter]:
     """The viewer's unexpired filters applying in ``context``, with their keywords and those of
-    their status filters that name ``status_ids``: ONE query (a UNION ALL of keyword rows and
-    status rows, each joined to its filter). Filters with neither cannot match and are left
-    out."""
-    text, number, boolean = TextField(), BigIntegerField(), BooleanField()
-    unexpired = Q(filter__expires_at__isnull=True) | Q(filter__expires_at__gt=timezone.now())
-    head = (
-        "filter_id",
-        "filter__title",
-        "filter__context",
-        "filter__expires_at",
-        "filter__filter_action",
-    )
-    rows = FilterKeyword.objects.filter(unexpired, filter__account_id=viewer.id).values_list(
-        *head,
-        Value("k", output_field=CharField()),
-        "keyword",
-        "whole_word",
-        Value(None, output_field=number),
-    )
-    ids = list(dict.fromkeys(status_ids))
-    if ids:
-        statuses = FilterStatus.objects.filter(
-            unexpired, filter__account_id=viewer.id, status_id__in=ids
-        ).values_list(
-            *head,
-            Value("s", output_field=CharField()),
-            Value("", output_field=text),
-            Value(False, output_field=boolean),
-            "status_id",
-        )
-        rows = rows.union(statuses, all=True)
+    their status filters that name ``status_ids``. Filters with neither cannot match and are
+    left out. Read from the cache (``_filter_rows``): no query once cached."""
+    now = timezone.now()
+    wanted = set(status_ids)
     found: dict[int, ActiveFilter] = {}
-    for filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id in rows:
-        if context not in (contexts or []):
+    for filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id in (
+        _filter_rows(viewer.id)
+    ):
+        if context not in (contexts or []) or (expires_at is not None and expires_at <= now):
+            continue
+        if kind == "s" and int(status_id) not in wanted:
             continue
         entry = found.get(filter_id)
         if entry is None:
@@ -493,6 +477,87 @@ def active_filters(
         else:
             entry.status_ids.add(int(status_id))
     return sorted(found.values(), key=lambda f: f.filter.id)
+
+
+# Filters are read on every timeline page and change rarely: each account's rows are cached
+# under a version that every change bumps (after commit), so a reader racing a change can only
+# fill a key nobody reads any more.
+FILTER_ROWS_TTL = 3600
+
+
+def _filters_version_key(account_id: int) -> str:
+    return f"filters:version:{account_id}"
+
+
+def _cache() -> Any:
+    """The rendering cache (``statuses.api.status_cache``): what timeline pages read."""
+    return caches["render"]
+
+
+def _filter_rows(account_id: int) -> list[tuple[Any, ...]]:
+    cache = _cache()
+    version = cache.get(_filters_version_key(account_id)) or 0
+    key = f"filters:rows:{account_id}:{version}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _load_filter_rows(account_id)
+        cache.set(key, rows, timeout=FILTER_ROWS_TTL)
+    return rows
+
+
+def _load_filter_rows(account_id: int) -> list[tuple[Any, ...]]:
+    """Every keyword and status of the account's filters, each with its filter: ONE query (a
+    UNION ALL of keyword rows and status rows)."""
+    text, number, boolean = TextField(), BigIntegerField(), BooleanField()
+    head = (
+        "filter_id",
+        "filter__title",
+        "filter__context",
+        "filter__expires_at",
+        "filter__filter_action",
+    )
+    keywords = FilterKeyword.objects.filter(filter__account_id=account_id).values_list(
+        *head,
+        Value("k", output_field=CharField()),
+        "keyword",
+        "whole_word",
+        Value(None, output_field=number),
+    )
+    statuses = FilterStatus.objects.filter(filter__account_id=account_id).values_list(
+        *head,
+        Value("s", output_field=CharField()),
+        Value("", output_field=text),
+        Value(False, output_field=boolean),
+        "status_id",
+    )
+    return [tuple(row) for row in keywords.union(statuses, all=True)]
+
+
+def filters_changed(account_id: int) -> None:
+    """Make the next read of the account's filters load them again (once committed)."""
+
+    def bump() -> None:
+        cache = _cache()
+        key = _filters_version_key(account_id)
+        try:
+            cache.incr(key)
+        except ValueError:  # no version yet (or evicted): any new value will do
+            cache.set(key, time.time_ns(), timeout=None)
+
+    transaction.on_commit(bump)
+
+
+@receiver([post_save, post_delete], sender=Filter)
+def _filter_written(sender: type[Filter], instance: Filter, **kwargs: Any) -> None:
+    filters_changed(instance.account_id)
+
+
+@receiver([post_save, post_delete], sender=FilterKeyword)
+@receiver([post_save, post_delete], sender=FilterStatus)
+def _filter_part_written(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    account_id = Filter.objects.filter(id=instance.filter_id).values_list("account_id", flat=True)
+    for found in account_id:
+        filters_changed(found)
 
 
 class _PlainText(HTMLParser):
@@ -539,52 +604,71 @@ def searchable_text(status: Status) -> str:
     return "\n\n".join(parts)
 
 
-def match_filters(status: Status, filters: Sequence[ActiveFilter]) -> list[FilterResult]:
+@dataclass(frozen=True)
+class FilterSubject:
+    """What filters look at in one status of a page: its id, what it boosts, who wrote what
+    it shows, and (lazily) the searchable text of what it shows."""
+
+    id: int
+    reblog_id: int | None
+    author_id: int
+    text: Callable[[], str]
+
+
+def subject_of(status: Status) -> FilterSubject:
+    proper = status.reblog if status.reblog_id is not None and status.reblog else status
+    return FilterSubject(
+        id=status.id,
+        reblog_id=status.reblog_id,
+        author_id=proper.account_id,
+        text=lambda: searchable_text(proper),
+    )
+
+
+def match_filters(subject: FilterSubject, filters: Sequence[ActiveFilter]) -> list[FilterResult]:
     """The filters that match one status; a boost matches through what it boosts, and a
     status filter on either."""
-    proper = status.reblog if status.reblog_id is not None and status.reblog else status
     text: str | None = None
     results = []
     for active in filters:
         keywords = None
         if active.keywords:
             if text is None:
-                text = searchable_text(proper)
+                text = subject.text()
             keywords = [k for k, pattern in active.keywords if pattern.search(text)] or None
-        ids = [i for i in (status.id, status.reblog_id) if i is not None]
+        ids = [i for i in (subject.id, subject.reblog_id) if i is not None]
         matched_ids = [i for i in ids if i in active.status_ids] or None
         if keywords or matched_ids:
             results.append(FilterResult(active.filter, keywords, matched_ids))
     return results
 
 
-def _author_id(status: Status) -> int:
-    """Who wrote what the status shows (a boost shows the boosted status)."""
-    if status.reblog_id is not None and status.reblog is not None:
-        return status.reblog.account_id
-    return status.account_id
-
-
 def filter_results(
     statuses: Sequence[Status], viewer: Account | None, context: str
+) -> dict[int, list[FilterResult]]:
+    return filter_subjects([subject_of(s) for s in statuses], viewer, context)
+
+
+def filter_subjects(
+    subjects: Sequence[FilterSubject], viewer: Account | None, context: str
 ) -> dict[int, list[FilterResult]]:
     """FilterResults by status id for a page (a boost's also under the boosted status's id),
     in ``context``; ONE query whatever the page's length, none without a viewer or statuses.
     The viewer's own statuses (and boosts of them) are never filtered, as Mastodon's web app
     shows them."""
-    if viewer is None or not statuses:
+    if viewer is None or not subjects:
         return {}
-    ids = {i for s in statuses for i in (s.id, s.reblog_id) if i is not None}
+    ids = {i for s in subjects for i in (s.id, s.reblog_id) if i is not None}
     filters = active_filters(viewer, context=context, status_ids=ids)
     if not filters:
         return {}
     results: dict[int, list[FilterResult]] = {}
-    for status in statuses:
-        if _author_id(status) == viewer.id:
+    for subject in subjects:
+        if subject.author_id == viewer.id:
             continue
-        matched = match_filters(status, filters)
+        matched = match_filters(subject, filters)
         if matched:
-            results[status.id] = matched
-            if status.reblog_id is not None:
-                results.setdefault(status.reblog_id, matched)
+            results[subject.id] = matched
+            if subject.reblog_id is not None:
+                results.setdefault(subject.reblog_id, matched)
     return results

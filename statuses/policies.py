@@ -97,9 +97,10 @@ def can_reblog(status: Status, account: Account) -> bool:
     return not blocks_author(status, account)
 
 
-def hidden_by_viewer_q(viewer: Account) -> Q:
+def hidden_by_viewer_q(viewer: Account, *, prefix: str = "") -> Q:
     """Mastodon's StatusFilter: statuses by accounts the viewer blocks or mutes, or from domains
-    it blocks. The viewer's own statuses are never hidden. Use with ``.exclude()``."""
+    it blocks. The viewer's own statuses are never hidden. Use with ``.exclude()``; ``prefix``
+    (``"reblog__"``) applies it to a boost's original instead."""
     now = timezone.now()
     blocked = Block.objects.filter(account_id=viewer.id).values("target_account_id")
     muted = (
@@ -108,6 +109,8 @@ def hidden_by_viewer_q(viewer: Account) -> Q:
         .values("target_account_id")
     )
     domains = AccountDomainBlock.objects.filter(account_id=viewer.id).values("domain")
-    return ~Q(account_id=viewer.id) & (
-        Q(account_id__in=blocked) | Q(account_id__in=muted) | Q(account__domain__in=domains)
+    return ~Q(**{f"{prefix}account_id": viewer.id}) & (
+        Q(**{f"{prefix}account_id__in": blocked})
+        | Q(**{f"{prefix}account_id__in": muted})
+        | Q(**{f"{prefix}account__domain__in": domains})
     )

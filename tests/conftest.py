@@ -29,6 +29,24 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The rate limit counts in the shared cache; tests that exercise it turn it back on.
     settings.RATE_LIMIT_REQUESTS = 0
+    # Rendered entities are not cached unless a test asks for it (``render_cache``): a page
+    # then always takes the cold path, so query counts do not depend on earlier requests.
+    settings.CACHES = {
+        **settings.CACHES,
+        "render": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+
+
+@pytest.fixture
+def render_cache(settings: Any) -> None:
+    """A fresh in-memory cache of rendered entities, as a running server has one."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+    }
+    from django.core.cache import caches
+
+    caches["render"].clear()
 
 
 def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:

@@ -988,7 +988,13 @@ def test_keys_newer_than_the_version_we_advertise_are_not_required(settings: Any
 def _isolated(settings: Any) -> None:
     """Nothing under DATA_DIR: a fresh in-memory cache (idempotency keys, counters) per test,
     and a configured VAPID key instead of the key file."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Rendered entities cached as on a running server: each viewer's requests reuse
+        # what earlier viewers' requests cached, and must still see only their own view.
+        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+    }
     settings.VAPID_PUBLIC_KEY = "BConformanceTestsVapidPublicKey"
 
 

@@ -123,7 +123,13 @@ class World:
 def _no_rate_limit(settings: Any) -> None:
     """Hundreds of requests per test, the anonymous ones all from one address."""
     settings.RATE_LIMIT_REQUESTS = 0
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Rendered entities cached as on a running server: each viewer's requests reuse
+        # what earlier viewers' requests cached, and must still see only their own view.
+        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+    }
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -32,9 +33,10 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
 from fedisocial.api.pagination import Page, paginate_queryset
+from statuses.api.status_cache import StatusRef, ref_of
 from statuses.models import Status, StatusTag, Tag, Visibility
 from statuses.policies import visible_to
-from statuses.selectors import with_related
+from statuses.selectors import visible_refs, with_related
 from timelines.models import (
     HOME_FEED,
     AccountConversation,
@@ -170,22 +172,46 @@ def load_visible(ids: Sequence[int], viewer: Account | None, hidden: Hidden) -> 
 # --- Home and list feeds -------------------------------------------------------------------------
 
 
-def _feed_window(account_id: int, list_id: int, hidden: Hidden) -> Callable[[Page], list[int]]:
-    entries = FeedEntry.objects.filter(account_id=account_id, list_id=list_id)
-    if hidden.account_ids:
-        entries = entries.exclude(author_id__in=list(hidden.account_ids))
-    ids = entries.values_list("status_id", flat=True)
-    return lambda window: paginate_queryset(ids, window, field="status_id")
+_FEED_SQL = (
+    "SELECT status_id FROM timelines_feedentry "
+    "WHERE account_id = %s AND list_id = %s{bounds} ORDER BY status_id {order} LIMIT %s"
+)
+
+
+def _feed_window(account_id: int, list_id: int) -> Callable[[Page], list[int]]:
+    """A window of a feed's status ids, newest first, as ``paginate_queryset`` would page
+    FeedEntry rows; written out because it runs on every home request."""
+
+    def window(page: Page) -> list[int]:
+        bounds, params = "", [account_id, list_id]
+        for bound, op in ((page.max_id, "<"), (page.since_id, ">"), (page.min_id, ">")):
+            if bound is not None:
+                bounds += f" AND status_id {op} %s"
+                params.append(bound)
+        order = "ASC" if page.ascending else "DESC"
+        sql = _FEED_SQL.format(bounds=bounds, order=order)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, page.limit])
+            ids = [row[0] for row in cursor.fetchall()]
+        return ids[::-1] if page.ascending else ids
+
+    return window
+
+
+def _visible_in_order(ids: Sequence[int], viewer: Account) -> list[StatusRef]:
+    refs = visible_refs(ids, viewer)
+    return [refs[i] for i in ids if i in refs]
 
 
 def _read_feed(
     account: Account, list_id: int, page: Page, fallback: Callable[[], QuerySet[Status]]
-) -> list[Status]:
-    hidden = hidden_for(account)
+) -> list[StatusRef]:
+    """A page of a feed: entries newest first, kept when the viewer may still see them and does
+    not hide them (one query per window, ``statuses.selectors.visible_refs``)."""
     scan = _scan(
         page,
-        _feed_window(account.id, list_id, hidden),
-        lambda ids: load_visible(ids, account, hidden),
+        _feed_window(account.id, list_id),
+        lambda ids: _visible_in_order(ids, account),
         key=lambda status_id: status_id,
     )
     if page.ascending or not scan.exhausted or len(scan.items) >= page.limit:
@@ -194,15 +220,16 @@ def _read_feed(
     if upper is None or not _feed_is_full(account.id, list_id):
         return scan.items  # the feed holds everything there is
     # Past the oldest entry of a trimmed feed: the same statuses straight from the table.
+    hidden = hidden_for(account)
     below = replace(page, max_id=upper, limit=page.limit - len(scan.items))
     qs = hidden.exclude_from(visible_to(fallback(), account))
-    seen = {s.reblog_id or s.id for s in scan.items}
+    seen = {ref.proper.id for ref in scan.items}
     older = []
     for status in paginate_queryset(with_related(qs), below):
         if hidden.hides(status) or (status.reblog_id or status.id) in seen:
             continue
         seen.add(status.reblog_id or status.id)
-        older.append(status)
+        older.append(ref_of(status))
     return scan.items + older
 
 
@@ -249,7 +276,7 @@ def _home_fallback(account: Account) -> QuerySet[Status]:
     )
 
 
-def home_timeline(account: Account, *, page: Page) -> list[Status]:
+def home_timeline(account: Account, *, page: Page) -> list[StatusRef]:
     return _read_feed(account, HOME_FEED, page, lambda: _home_fallback(account))
 
 
@@ -270,7 +297,7 @@ def _list_fallback(lst: List) -> QuerySet[Status]:
     )
 
 
-def list_timeline(lst: List, *, page: Page) -> list[Status]:
+def list_timeline(lst: List, *, page: Page) -> list[StatusRef]:
     return _read_feed(lst.account, lst.id, page, lambda: _list_fallback(lst))
 
 

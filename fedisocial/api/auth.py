@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
+
+from accounts.models import Account
+from fedisocial.db import JoinedLoader
 
 
 def token_from_request(request: Any) -> str | None:
@@ -22,16 +27,28 @@ def token_from_request(request: Any) -> str | None:
 
 
 def load_token(raw: str) -> Any | None:
-    AccessToken = get_access_token_model()  # noqa: N806
+    """The access token, with its user, account and application, or None: ONE query, its
+    statement built once per process (compiling the ORM query cost more than running it)."""
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    token = (
-        AccessToken.objects.select_related("user__account", "application")
-        .filter(token_checksum=checksum)
-        .first()
-    )
+    token = _token_loader().get(checksum)
     if token is None or (token.expires and token.expires <= timezone.now()):
         return None
     return token
+
+
+@functools.cache
+def _token_loader() -> JoinedLoader:
+    AccessToken = get_access_token_model()  # noqa: N806
+    Application = get_application_model()  # noqa: N806
+    return JoinedLoader(
+        AccessToken,
+        where="token_checksum",
+        joins=[
+            ("user", get_user_model(), "user_id", "id"),
+            ("account", Account, "user.account_id", "id"),
+            ("application", Application, "application_id", "id"),
+        ],
+    )
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.api.serializers import render_account
 from accounts.models import Account
-from federation.uris import account_url, status_uri, status_url
 from fedisocial.api.dates import iso
-from statuses.filters import FilterResult, filter_results
+from statuses.api import status_cache
+from statuses.api.status_cache import StatusRef
+from statuses.filters import FilterResult, FilterSubject, filter_results, filter_subjects
 from statuses.formatting import hashtag_url
 from statuses.models import (
     Filter,
@@ -28,60 +31,44 @@ from statuses.models import (
     Tag,
     Visibility,
 )
-from statuses.selectors import RelationshipsMap, relationships_map
+from statuses.selectors import RelationshipsMap, relationships_map, viewer_flags
 
 
 def render_poll(
     poll: Poll, flags: RelationshipsMap | None, viewer: Account | None
 ) -> dict[str, Any]:
-    expired = poll.expired
-    show_totals = not poll.hide_totals or expired
-    tallies = list(poll.cached_tallies or [])
-    tallies += [0] * (len(poll.options) - len(tallies))
-    own = flags.own_votes.get(poll.id, []) if flags is not None else []
+    return render_poll_data(status_cache.poll_data(poll), flags, viewer)
+
+
+def render_poll_data(
+    poll: Mapping[str, Any], flags: RelationshipsMap | None, viewer: Account | None
+) -> dict[str, Any]:
+    """Mastodon's Poll from a poll's cached data: ``expired`` and the totals are decided now,
+    the viewer's votes come from ``flags``."""
+    expires_at = poll["expires_at"]
+    expired = expires_at is not None and expires_at <= timezone.now()
+    show_totals = not poll["hide_totals"] or expired
+    options = poll["options"]
+    tallies = list(poll["tallies"])
+    tallies += [0] * (len(options) - len(tallies))
+    own = flags.own_votes.get(poll["id"], []) if flags is not None else []
     data: dict[str, Any] = {
-        "id": str(poll.id),
-        "expires_at": iso(poll.expires_at),
+        "id": str(poll["id"]),
+        "expires_at": iso(expires_at),
         "expired": expired,
-        "multiple": poll.multiple,
-        "votes_count": poll.votes_count,
-        "voters_count": (poll.voters_count or 0) if poll.multiple else None,
+        "multiple": poll["multiple"],
+        "votes_count": poll["votes_count"],
+        "voters_count": (poll["voters_count"] or 0) if poll["multiple"] else None,
         "options": [
             {"title": title, "votes_count": tallies[i] if show_totals else None}
-            for i, title in enumerate(poll.options)
+            for i, title in enumerate(options)
         ],
         "emojis": [],
     }
     if viewer is not None:
-        data["voted"] = bool(own) or poll.account_id == viewer.id
+        data["voted"] = bool(own) or poll["account_id"] == viewer.id
         data["own_votes"] = sorted(own)
     return data
-
-
-def _poll_or_none(status: Status) -> Poll | None:
-    try:
-        return status.poll
-    except Status.poll.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
-        return None
-
-
-def render_mentions(status: Status) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": str(m.account.id),
-            "username": m.account.username,
-            "url": account_url(m.account),
-            "acct": m.account.acct,
-        }
-        for m in status.mentions.all()
-        if not m.silent
-    ]
-
-
-def render_tags(status: Status) -> list[dict[str, Any]]:
-    return [
-        {"name": st.tag.name, "url": hashtag_url(st.tag.name)} for st in status.status_tags.all()
-    ]
 
 
 def render_status(
@@ -92,65 +79,63 @@ def render_status(
     with_source: bool = False,
     filtered: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """``filtered``: rendered FilterResults by status id (see ``filtered_map``)."""
-    reblog = status.reblog if status.reblog_id else None
-    poll = None if reblog is not None else _poll_or_none(status)
-    application = status.application
-    data: dict[str, Any] = {
-        "id": str(status.id),
-        "created_at": iso(status.created_at),
-        "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
-        "in_reply_to_account_id": (
-            str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
-        ),
-        "sensitive": status.sensitive,
-        "spoiler_text": status.spoiler_text,
-        "visibility": Visibility(status.visibility).label,
-        "language": status.language,
-        "uri": status_uri(status),
-        "url": status_url(status),
-        "replies_count": status.replies_count,
-        "reblogs_count": status.reblogs_count,
-        "favourites_count": status.favourites_count,
-        "quotes_count": 0,
-        "edited_at": iso(status.edited_at),
-        "content": status.content,
-        "reblog": (
-            render_status(reblog, viewer=viewer, flags=flags, filtered=filtered)
-            if reblog is not None
-            else None
-        ),
-        "account": render_account(status.account),
-        "media_attachments": [],
-        "mentions": [] if reblog is not None else render_mentions(status),
-        "tags": [] if reblog is not None else render_tags(status),
-        "emojis": [],
-        "card": None,
-        "poll": render_poll(poll, flags, viewer) if poll is not None else None,
-        "quote": None,
-        "quote_approval": {"automatic": [], "manual": [], "current_user": "denied"},
-    }
-    # `application` is optional and not nullable: sent only when known (local statuses).
-    if application is not None and status.local:
-        data["application"] = {"name": application.name, "website": application.website or None}
+    """One status rendered from its loaded row (``filtered``: rendered FilterResults by
+    status id, see ``filtered_map``). Pages go through ``render_statuses`` instead."""
+    ref = status_cache.ref_of(status)
+    bases = {status.id: status_cache.status_base(status)}
+    accounts = {status.account_id: render_account(status.account)}
+    if status.reblog_id is not None and status.reblog is not None:
+        bases[status.reblog.id] = status_cache.status_base(status.reblog)
+        accounts[status.reblog.account_id] = render_account(status.reblog.account)
+    parts = status_cache.PageParts(statuses=bases, accounts=accounts)
+    data = assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered)
+    if with_source:
+        data["text"] = status.text
+    return data
+
+
+def assemble(
+    ref: StatusRef,
+    parts: status_cache.PageParts,
+    *,
+    viewer: Account | None,
+    flags: RelationshipsMap | None,
+    filtered: Mapping[int, list[dict[str, Any]]] | None,
+) -> dict[str, Any]:
+    """Mastodon's Status from the cached base, the row's live counters, the account entity and
+    the viewer's flags."""
+    base = parts.statuses[ref.id]
+    data = {key: value for key, value in base.items() if key[0] != "_"}
+    reblog = ref.reblog
+    data["replies_count"] = ref.replies_count
+    data["reblogs_count"] = ref.reblogs_count
+    data["favourites_count"] = ref.favourites_count
+    data["account"] = parts.accounts[ref.account.id]
+    data["reblog"] = (
+        assemble(reblog, parts, viewer=viewer, flags=flags, filtered=filtered)
+        if reblog is not None
+        else None
+    )
+    poll = base["_poll"] if reblog is None else None
+    data["poll"] = render_poll_data(poll, flags, viewer) if poll is not None else None
     # `text` (the source) is nullable: Mastodon fills it only when a client asked for the
     # source (the DELETE answer, for redrafting).
-    data["text"] = status.text if with_source else None
+    data["text"] = None
     if viewer is not None:
         flags = flags or RelationshipsMap()
         # A boost answers for what it shows (Mastodon's `status.proper`): the original.
-        proper = reblog if reblog is not None else status
+        proper = ref.proper
         data["favourited"] = proper.id in flags.favourited
         data["reblogged"] = proper.id in flags.reblogged
         data["muted"] = (proper.conversation_id or 0) in flags.muted_conversations
         data["bookmarked"] = proper.id in flags.bookmarked
-        data["filtered"] = list((filtered or {}).get(status.id, ()))
+        data["filtered"] = list((filtered or {}).get(ref.id, ()))
         if (
-            status.account_id == viewer.id
-            and status.reblog_id is None
-            and (status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE))
+            ref.account.id == viewer.id
+            and reblog is None
+            and base["_visibility"] in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
         ):
-            data["pinned"] = status.id in flags.pinned
+            data["pinned"] = ref.id in flags.pinned
     return data
 
 
@@ -160,21 +145,77 @@ def filtered_map(
     """The page's FilterResults, rendered once per status; none without a context."""
     if context is None:
         return {}
+    return _rendered_results(filter_results(statuses, viewer, context))
+
+
+def _rendered_results(
+    results: Mapping[int, list[FilterResult]],
+) -> dict[int, list[dict[str, Any]]]:
     return {
-        status_id: [render_filter_result(r) for r in results]
-        for status_id, results in filter_results(statuses, viewer, context).items()
+        status_id: [render_filter_result(r) for r in matched]
+        for status_id, matched in results.items()
     }
 
 
 def render_statuses(
     statuses: list[Status], viewer: Account | None, *, context: str | None = None
 ) -> list[dict[str, Any]]:
-    """A page of statuses with the viewer's flags batched: constant queries per page.
-    ``context`` (a FilterContext) fills ``filtered`` with the viewer's filters for it; without
-    one it stays empty."""
-    flags = relationships_map(statuses, viewer)
-    filtered = filtered_map(statuses, viewer, context)
-    return [render_status(s, viewer=viewer, flags=flags, filtered=filtered) for s in statuses]
+    """A page of loaded statuses (with_related shape); see ``render_refs``."""
+    refs = [status_cache.ref_of(s) for s in statuses]
+    return render_refs(refs, viewer, context=context, loaded={s.id: s for s in statuses})
+
+
+def render_refs(
+    refs: list[StatusRef],
+    viewer: Account | None,
+    *,
+    context: str | None = None,
+    loaded: Mapping[int, Status] | None = None,
+) -> list[dict[str, Any]]:
+    """A page of statuses with the viewer's flags batched: constant queries per page (none
+    beyond the flags and filters once the cache holds the page). ``context`` (a
+    FilterContext) fills ``filtered`` with the viewer's filters for it; without one it stays
+    empty."""
+    if not refs:
+        return []
+    parts = status_cache.load_parts(refs, loaded)
+    refs = [r for r in refs if r.id in parts.statuses and r.proper.id in parts.statuses]
+    flags = _flags(refs, parts, viewer)
+    filtered: dict[int, list[dict[str, Any]]] = {}
+    if context is not None and viewer is not None:
+        subjects = [_subject(ref, parts) for ref in refs]
+        filtered = _rendered_results(filter_subjects(subjects, viewer, context))
+    return [assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered) for ref in refs]
+
+
+def _flags(
+    refs: list[StatusRef], parts: status_cache.PageParts, viewer: Account | None
+) -> RelationshipsMap:
+    if viewer is None:
+        return RelationshipsMap()
+    ids: set[int] = set()
+    conversations: set[int] = set()
+    polls: set[int] = set()
+    for ref in refs:
+        for one in (ref, ref.reblog) if ref.reblog is not None else (ref,):
+            ids.add(one.id)
+            if one.conversation_id:
+                conversations.add(one.conversation_id)
+            poll = parts.statuses[one.id]["_poll"]
+            if poll is not None:
+                polls.add(poll["id"])
+    return viewer_flags(viewer, ids, conversations, polls)
+
+
+def _subject(ref: StatusRef, parts: status_cache.PageParts) -> FilterSubject:
+    proper = ref.proper
+    base = parts.statuses[proper.id]
+    return FilterSubject(
+        id=ref.id,
+        reblog_id=ref.reblog.id if ref.reblog is not None else None,
+        author_id=proper.account.id,
+        text=lambda: base["_search"] or "",
+    )
 
 
 def render_one(

@@ -54,4 +54,7 @@ def count_queries() -> Callable[[Callable[[], Any]], int]:
 @pytest.fixture(autouse=True)
 def _memory_cache(settings: Any) -> None:
     """Idempotency keys live in the cache: a fresh one per test, not the instance's files."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }

@@ -652,6 +652,8 @@ def test_home_with_filters_runs_the_same_queries_for_one_status_as_for_forty(
             boost(bob, post(make_user(f"u{i}"), "boosted", tags=["y"]))
         if i % 5 == 0:
             client.post(f"{V2}/{status_filter['id']}/statuses", {"status_id": str(original.id)})
+    # Both pages start with a boost, so both load boosted originals.
+    boost(bob, post(make_user("dave"), "newest is a boost"))
 
     one, _ = _count(client, {"limit": 1})
     forty, body = _count(client, {"limit": 40})

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from fedisocial.api.pagination import page_from, paginated
 from fedisocial.api.params import to_bool, to_str_list
 from fedisocial.api.views import MastodonView
-from statuses.api.serializers import render_statuses, without_hidden
+from statuses.api.serializers import render_refs, render_statuses, without_hidden
 from timelines import selectors
 
 
@@ -21,9 +21,9 @@ class HomeTimelineView(MastodonView):
     scopes = {"GET": "read:statuses"}
 
     def get(self, request: Request) -> Response:
-        statuses = selectors.home_timeline(self.me, page=page_from(self.params))
-        data = without_hidden(render_statuses(statuses, self.me, context="home"))
-        return paginated(request, data, statuses)
+        refs = selectors.home_timeline(self.me, page=page_from(self.params))
+        data = without_hidden(render_refs(refs, self.me, context="home"))
+        return paginated(request, data, refs)
 
 
 class PublicTimelineView(MastodonView):
@@ -69,6 +69,6 @@ class ListTimelineView(MastodonView):
 
     def get(self, request: Request, list_id: int) -> Response:
         lst = selectors.owned_list(self.me, list_id)
-        statuses = selectors.list_timeline(lst, page=page_from(self.params))
-        data = without_hidden(render_statuses(statuses, self.me, context="home"))
-        return paginated(request, data, statuses)
+        refs = selectors.list_timeline(lst, page=page_from(self.params))
+        data = without_hidden(render_refs(refs, self.me, context="home"))
+        return paginated(request, data, refs)

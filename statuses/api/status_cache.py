@@ -1,0 +1,296 @@
+"""Rendering pages of statuses from cached entities: the CPU of a timeline page is mostly
+building Status and Account dicts, and most of a page was rendered for someone before.
+
+What is cached is only what every viewer sees and what changes only when the row is saved: a
+status's entity without its counters, account, boost and viewer flags (keyed by the status's
+``updated_at`` and its poll's), and an account's entity without its counters (keyed by the
+account's ``updated_at``). Keys carry those versions, so an edit or a profile change is a new key
+and nothing needs invalidating; a stale entry can only be an unused one, and expires. Counters,
+conversation and author come with the row that names the status (a ``StatusRef``), read fresh from
+the database on every request, so they are never stale either.
+
+Privacy does not depend on the cache: a page's statuses are chosen by the visibility policy before
+rendering, and the cache holds nothing a viewer-specific check would hide (flags, filters and poll
+votes are computed per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import caches
+
+from accounts.api.serializers import render_account
+from accounts.models import Account
+from federation.uris import account_url, status_uri, status_url
+from fedisocial.api.dates import iso, iso_date
+from statuses.filters import searchable_text
+from statuses.formatting import hashtag_url
+from statuses.models import Poll, Status, Visibility
+
+# A day: entries of statuses nobody reads any more leave on their own.
+TTL = 24 * 3600
+QUOTE_APPROVAL_DENIED = {"automatic": [], "manual": [], "current_user": "denied"}
+
+
+def _cache() -> Any:
+    return caches["render"]
+
+
+def _stamp(value: datetime | None) -> int:
+    return int(value.timestamp() * 1_000_000) if value is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """An account as a page row names it: the version of its profile and its live counters."""
+
+    id: int
+    updated_at: datetime | None
+    statuses_count: int
+    followers_count: int
+    following_count: int
+    last_status_at: datetime | None
+
+    @property
+    def key(self) -> str:
+        return f"ac:{self.id}:{_stamp(self.updated_at)}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRef:
+    """A status as a page row names it: enough to find its cached entity and to render what
+    changes without a save (counters, conversation), fresh from the database."""
+
+    id: int
+    updated_at: datetime | None
+    poll_updated_at: datetime | None
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+    conversation_id: int | None
+    account: AccountRef
+    reblog: StatusRef | None = None
+
+    @property
+    def key(self) -> str:
+        return f"st:{self.id}:{_stamp(self.updated_at)}:{_stamp(self.poll_updated_at)}"
+
+    @property
+    def proper(self) -> StatusRef:
+        """What the status shows: the boosted original for a boost."""
+        return self.reblog if self.reblog is not None else self
+
+
+def _poll_of(status: Status) -> Poll | None:
+    try:
+        return status.poll
+    except Status.poll.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        return None
+
+
+def account_ref_of(account: Account) -> AccountRef:
+    return AccountRef(
+        id=account.id,
+        updated_at=account.updated_at,
+        statuses_count=account.statuses_count,
+        followers_count=account.followers_count,
+        following_count=account.following_count,
+        last_status_at=account.last_status_at,
+    )
+
+
+def ref_of(status: Status) -> StatusRef:
+    """The ref of a status loaded with ``statuses.selectors.with_related``."""
+    poll = _poll_of(status) if status.reblog_id is None else None
+    reblog = status.reblog if status.reblog_id is not None else None
+    return StatusRef(
+        id=status.id,
+        updated_at=status.updated_at,
+        poll_updated_at=poll.updated_at if poll is not None else None,
+        replies_count=status.replies_count,
+        reblogs_count=status.reblogs_count,
+        favourites_count=status.favourites_count,
+        conversation_id=status.conversation_id,
+        account=account_ref_of(status.account),
+        reblog=ref_of(reblog) if reblog is not None else None,
+    )
+
+
+# --- The cached parts ----------------------------------------------------------------------------
+
+
+def poll_data(poll: Poll) -> dict[str, Any]:
+    return {
+        "id": poll.id,
+        "account_id": poll.account_id,
+        "expires_at": poll.expires_at,
+        "multiple": poll.multiple,
+        "hide_totals": poll.hide_totals,
+        "votes_count": poll.votes_count,
+        "voters_count": poll.voters_count,
+        "options": list(poll.options or []),
+        "tallies": list(poll.cached_tallies or []),
+    }
+
+
+def status_base(status: Status) -> dict[str, Any]:
+    """A status's entity as every viewer sees it, minus counters, account, boost, poll and
+    flags; keys starting with ``_`` are for assembling and never sent."""
+    boost = status.reblog_id is not None
+    poll = None if boost else _poll_of(status)
+    data: dict[str, Any] = {
+        "id": str(status.id),
+        "created_at": iso(status.created_at),
+        "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
+        "in_reply_to_account_id": (
+            str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
+        ),
+        "sensitive": status.sensitive,
+        "spoiler_text": status.spoiler_text,
+        "visibility": Visibility(status.visibility).label,
+        "language": status.language,
+        "uri": status_uri(status),
+        "url": status_url(status),
+        "quotes_count": 0,
+        "edited_at": iso(status.edited_at),
+        "content": status.content,
+        "media_attachments": [],
+        "mentions": [] if boost else _mentions(status),
+        "tags": [] if boost else _tags(status),
+        "emojis": [],
+        "card": None,
+        "quote": None,
+        "quote_approval": QUOTE_APPROVAL_DENIED,
+        "_account_id": status.account_id,
+        "_visibility": status.visibility,
+        "_poll": poll_data(poll) if poll is not None else None,
+        # Only an original is matched against keyword filters (a boost through its original).
+        "_search": None if boost else searchable_text(status),
+    }
+    # `application` is optional and not nullable: sent only when known (local statuses).
+    if status.application is not None and status.local:
+        data["application"] = {
+            "name": status.application.name,
+            "website": status.application.website or None,
+        }
+    return data
+
+
+def _mentions(status: Status) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(m.account.id),
+            "username": m.account.username,
+            "url": account_url(m.account),
+            "acct": m.account.acct,
+        }
+        for m in status.mentions.all()
+        if not m.silent
+    ]
+
+
+def _tags(status: Status) -> list[dict[str, Any]]:
+    return [
+        {"name": st.tag.name, "url": hashtag_url(st.tag.name)} for st in status.status_tags.all()
+    ]
+
+
+def account_base(account: Account) -> dict[str, Any]:
+    return render_account(account)
+
+
+# --- Loading a page's parts: the cache first, the database for what it lacks ------------------
+
+
+@dataclass
+class PageParts:
+    """The cached parts of a page: status bases by status id, account entities (counters
+    applied) by account id."""
+
+    statuses: dict[int, dict[str, Any]]
+    accounts: dict[int, dict[str, Any]]
+
+
+def _all_refs(refs: Iterable[StatusRef]) -> list[StatusRef]:
+    found: dict[int, StatusRef] = {}
+    for ref in refs:
+        found.setdefault(ref.id, ref)
+        if ref.reblog is not None:
+            found.setdefault(ref.reblog.id, ref.reblog)
+    return list(found.values())
+
+
+def _with_counters(entity: dict[str, Any], ref: AccountRef) -> dict[str, Any]:
+    return {
+        **entity,
+        "statuses_count": ref.statuses_count,
+        "followers_count": ref.followers_count,
+        "following_count": ref.following_count,
+        "last_status_at": iso_date(ref.last_status_at),
+    }
+
+
+def load_parts(refs: Sequence[StatusRef], loaded: Mapping[int, Status] | None = None) -> PageParts:
+    """ONE cache read for every status and account of the page; what is missing is built from
+    ``loaded`` (statuses already in memory, with_related shape) or from the database (one load
+    of the missing statuses, one of the missing accounts), then cached."""
+    from statuses.selectors import load_statuses
+
+    cache = _cache()
+    every = _all_refs(refs)
+    status_keys = {ref.key: ref for ref in every}
+    account_keys: dict[str, AccountRef] = {}
+    for ref in every:
+        account_keys.setdefault(ref.account.key, ref.account)
+    hits: dict[str, Any] = cache.get_many([*status_keys, *account_keys])
+    statuses = {ref.id: hits[key] for key, ref in status_keys.items() if key in hits}
+    entities = {ref.id: hits[key] for key, ref in account_keys.items() if key in hits}
+
+    in_memory = dict(loaded or {})
+    for status in list(in_memory.values()):
+        if status.reblog_id is not None and status.reblog is not None:
+            in_memory.setdefault(status.reblog.id, status.reblog)
+    fresh: dict[str, Any] = {}
+    missing = [ref for ref in every if ref.id not in statuses]
+    if missing:
+        # A boost loads with its original (with_related), so an original is loaded on its own
+        # only when its boost is not being loaded.
+        unknown = {ref.id for ref in refs if ref.id not in statuses and ref.id not in in_memory}
+        for ref in refs:
+            original = ref.reblog
+            if original is None or original.id in statuses or original.id in in_memory:
+                continue
+            if ref.id not in unknown:
+                unknown.add(original.id)
+        for status in load_statuses(sorted(unknown)):
+            in_memory[status.id] = status
+            if status.reblog_id is not None and status.reblog is not None:
+                in_memory.setdefault(status.reblog.id, status.reblog)
+        for ref in missing:
+            status = in_memory.get(ref.id)
+            if status is not None:  # else deleted since the page was read: left out
+                statuses[ref.id] = fresh[ref.key] = status_base(status)
+
+    lacking = [ref for ref in account_keys.values() if ref.id not in entities]
+    if lacking:
+        accounts_in_memory = {s.account_id: s.account for s in in_memory.values()}
+        unknown_ids = [ref.id for ref in lacking if ref.id not in accounts_in_memory]
+        if unknown_ids:
+            for account in Account.objects.filter(id__in=unknown_ids).select_related("moved_to"):
+                accounts_in_memory[account.id] = account
+        for ref in lacking:
+            account = accounts_in_memory.get(ref.id)
+            if account is not None:
+                entities[ref.id] = fresh[ref.key] = account_base(account)
+    if fresh:
+        cache.set_many(fresh, timeout=TTL)
+    by_account = {ref.account.id: ref.account for ref in every}
+    accounts = {
+        account_id: _with_counters(entity, by_account[account_id])
+        for account_id, entity in entities.items()
+    }
+    return PageParts(statuses=statuses, accounts=accounts)
