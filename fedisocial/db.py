@@ -96,9 +96,7 @@ class JoinedLoader:
             values = row[start : start + len(names)]
             start += len(names)
             pk = values[names.index(model._meta.pk.attname)]  # type: ignore[union-attr]
-            instances.append(
-                None if pk is None else model.from_db(connection.alias, names, values)
-            )
+            instances.append(None if pk is None else model.from_db(connection.alias, names, values))
         base = instances[0]
         for i, join in enumerate(self.joins, start=1):
             parent = instances[join.parent]

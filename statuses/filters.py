@@ -454,9 +454,8 @@ def active_filters(
     now = timezone.now()
     wanted = set(status_ids)
     found: dict[int, ActiveFilter] = {}
-    for filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id in (
-        _filter_rows(viewer.id)
-    ):
+    for row in _filter_rows(viewer.id):
+        filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id = row
         if context not in (contexts or []) or (expires_at is not None and expires_at <= now):
             continue
         if kind == "s" and int(status_id) not in wanted:
