@@ -193,7 +193,14 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_NAMESPACE,
-        }
+        },
+        # Rendered entities (statuses.api.status_cache): keys carry row versions, so any
+        # process may share them.
+        "render": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{REDIS_NAMESPACE}:r",
+        },
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_NAMESPACE}:"}
@@ -208,7 +215,13 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
-        }
+        },
+        # The embedded server is one process: rendered entities stay in its memory (their keys
+        # carry row versions, so a change made by another process is never served stale).
+        "render": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
     }
     _broker = DATA_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -326,7 +339,11 @@ LOGGING = {
 }
 
 # Feeds keep the newest entries per home/list feed, as Mastodon keeps 800 in Redis.
-FEED_MAX_ITEMS = int(env("FEED_MAX_ITEMS", "800"))
+# A home page 2,000 statuses deep still reads from the feed table; only older pages take the
+# slower fallback query (Mastodon keeps 400 per feed in Redis).
+FEED_MAX_ITEMS = int(env("FEED_MAX_ITEMS", "3000"))
+# The benchmark's anchor views (/_bench/plain, /_bench/db40); only `make bench` turns them on.
+BENCH_ANCHORS = env_bool("BENCH_ANCHORS", False)
 
 # Periodic work, run by the one Celery beat (in-process under `make run`).
 CELERY_BEAT_SCHEDULE = {

@@ -1,5 +1,6 @@
 """URL table. Client-API paths mirror Mastodon's; each app owns its own url modules."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -20,3 +21,6 @@ urlpatterns = [
     path("", include("timelines.api.urls")),
     path("", include("federation.urls")),  # NodeInfo, WebFinger
 ]
+
+if settings.BENCH_ANCHORS:
+    urlpatterns.insert(0, path("", include("fedisocial.bench.anchors")))
