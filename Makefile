@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 # newest python3.13 / python3.12 on PATH.
 BOOTSTRAP_PYTHON ?= $(shell pyenv which python 2>/dev/null || command -v python3.13 || command -v python3.12)
 
-.PHONY: help install run test lint fmt worker beat
+.PHONY: help install run test lint fmt worker beat bench
 
 help:
 	@echo "make install  create $(VENV) and install the pinned dependencies (dev group included)"
@@ -30,6 +30,8 @@ help:
 	@echo "make fmt      ruff format and ruff check --fix"
 	@echo "make worker   a separate Celery worker (when web is served by gunicorn/uvicorn)"
 	@echo "make beat     a separate Celery beat (exactly one per instance)"
+	@echo "make bench    the benchmark: own PostgreSQL database and processes, wrk load;"
+	@echo "              prints a table and writes bench-results.json (docs/benchmarks.md)"
 
 install: $(STAMP)
 
@@ -73,3 +75,7 @@ worker: install
 
 beat: install
 	exec $(VENV)/bin/celery -A fedisocial beat --loglevel INFO
+
+# Starts its own PostgreSQL database, Redis namespace, gunicorn, worker and beat under .bench/.
+bench: install
+	$(PY) -m fedisocial.bench
