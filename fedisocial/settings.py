@@ -160,6 +160,13 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
+    # The statements every request runs (fedisocial.db.prepared_cursor) are prepared once per
+    # connection; Django's own queries bind client-side and are never prepared. A connection
+    # pooler in transaction mode (PgBouncer < 1.21) cannot keep prepared statements: turn this
+    # off behind one.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+    )
 else:
     # WAL, a busy timeout and immediate transactions let the server, its in-process worker and a
     # management command run beside it all write to one SQLite file.
@@ -190,14 +197,14 @@ REDIS_NAMESPACE = env(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "fedisocial.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_NAMESPACE,
         },
         # Rendered entities (statuses.api.status_cache): keys carry row versions, so any
         # process may share them.
         "render": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "fedisocial.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_NAMESPACE}:r",
         },
@@ -280,7 +287,7 @@ OAUTH2_PROVIDER = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fedisocial.api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["fedisocial.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

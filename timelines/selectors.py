@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
 from fedisocial.api.pagination import Page, paginate_queryset
+from fedisocial.db import prepared_cursor
 from statuses.api.status_cache import StatusRef, ref_of
 from statuses.models import Status, StatusTag, Tag, Visibility
 from statuses.policies import visible_to
@@ -125,6 +125,7 @@ class Scan[U]:
     items: list[U]
     exhausted: bool  # the source had nothing more in the page's direction
     oldest_key: int | None  # the oldest key read (descending pages)
+    read: int = 0  # rows read from the source
 
 
 def _scan[T, U](
@@ -139,8 +140,10 @@ def _scan[T, U](
     collected: list[U] = []
     exhausted = False
     oldest: int | None = None
+    read = 0
     for _ in range(MAX_ROUNDS):
         rows = fetch(window)
+        read += len(rows)
         exhausted = len(rows) < window.limit
         kept = keep(rows)
         if page.ascending:
@@ -156,7 +159,7 @@ def _scan[T, U](
         else:
             window = replace(window, max_id=key(rows[-1]))
     items = collected[-page.limit :] if page.ascending else collected[: page.limit]
-    return Scan(items, exhausted, oldest)
+    return Scan(items, exhausted, oldest, read)
 
 
 def load_visible(ids: Sequence[int], viewer: Account | None, hidden: Hidden) -> list[Status]:
@@ -190,7 +193,7 @@ def _feed_window(account_id: int, list_id: int) -> Callable[[Page], list[int]]:
                 params.append(bound)
         order = "ASC" if page.ascending else "DESC"
         sql = _FEED_SQL.format(bounds=bounds, order=order)
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*params, page.limit])
             ids = [row[0] for row in cursor.fetchall()]
         return ids[::-1] if page.ascending else ids
@@ -216,6 +219,8 @@ def _read_feed(
     )
     if page.ascending or not scan.exhausted or len(scan.items) >= page.limit:
         return scan.items
+    if page.max_id is None and scan.read < settings.FEED_MAX_ITEMS:
+        return scan.items  # the whole feed was read: it was never trimmed
     upper = scan.oldest_key if scan.oldest_key is not None else page.max_id
     if upper is None or not _feed_is_full(account.id, list_id):
         return scan.items  # the feed holds everything there is
