@@ -10,8 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+
+
+class JSONSerializer:
+    """For caches of plain data (rendered entities): orjson decodes a status entity several
+    times faster than pickle. Integers stay raw, as Django stores them, so ``incr`` works."""
+
+    def __init__(self, protocol: Any = None) -> None:
+        pass
+
+    def dumps(self, obj: Any) -> bytes | int:
+        if type(obj) is int:
+            return obj
+        return orjson.dumps(obj)
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            return int(data)
+        except ValueError:
+            return orjson.loads(data)
 
 
 class _ReusingClient(RedisCacheClient):

@@ -207,6 +207,7 @@ if REDIS_URL:
             "BACKEND": "fedisocial.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_NAMESPACE}:r",
+            "OPTIONS": {"serializer": "fedisocial.cache.JSONSerializer"},
         },
     }
     CELERY_BROKER_URL = REDIS_URL

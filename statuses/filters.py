@@ -456,6 +456,8 @@ def active_filters(
     found: dict[int, ActiveFilter] = {}
     for row in _filter_rows(viewer.id):
         filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id = row
+        if isinstance(expires_at, str):  # cached rows are JSON
+            expires_at = datetime.fromisoformat(expires_at)
         if context not in (contexts or []) or (expires_at is not None and expires_at <= now):
             continue
         if kind == "s" and int(status_id) not in wanted:
@@ -529,7 +531,10 @@ def _load_filter_rows(account_id: int) -> list[tuple[Any, ...]]:
         Value(False, output_field=boolean),
         "status_id",
     )
-    return [tuple(row) for row in keywords.union(statuses, all=True)]
+    return [
+        (*row[:3], row[3].isoformat() if row[3] else None, *row[4:])
+        for row in keywords.union(statuses, all=True)
+    ]
 
 
 def filters_changed(account_id: int) -> None:

@@ -37,16 +37,25 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
     }
 
 
+def render_cache_config(name: str) -> dict[str, Any]:
+    """The cache of rendered entities as production configures it: Redis with the JSON
+    serializer when REDIS_URL is set (CI), else process memory (the embedded server's)."""
+    from django.conf import settings as django_settings
+
+    if django_settings.REDIS_URL:
+        return {
+            "BACKEND": "fedisocial.cache.RedisCache",
+            "LOCATION": django_settings.REDIS_URL,
+            "KEY_PREFIX": f"{django_settings.REDIS_NAMESPACE}:test-render-{name}",
+            "OPTIONS": {"serializer": "fedisocial.cache.JSONSerializer"},
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+
+
 @pytest.fixture
 def render_cache(settings: Any) -> None:
-    """A fresh in-memory cache of rendered entities, as a running server has one."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
-    }
-    from django.core.cache import caches
-
-    caches["render"].clear()
+    """A cache of rendered entities, as a running server has one."""
+    settings.CACHES = {**settings.CACHES, "render": render_cache_config("t")}
 
 
 def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:

@@ -56,6 +56,7 @@ from statuses.services import (
     update_status,
     vote,
 )
+from tests.conftest import render_cache_config
 from tests.factories.accounts import RemoteAccountFactory
 from tests.timelines.helpers import post as orm_post
 
@@ -993,7 +994,7 @@ def _isolated(settings: Any) -> None:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         # Rendered entities cached as on a running server: each viewer's requests reuse
         # what earlier viewers' requests cached, and must still see only their own view.
-        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+        "render": render_cache_config("p"),
     }
     settings.VAPID_PUBLIC_KEY = "BConformanceTestsVapidPublicKey"
 

@@ -68,6 +68,7 @@ from statuses.services import (
     update_status,
     vote,
 )
+from tests.conftest import render_cache_config
 from timelines import feeds
 from timelines.models import AccountConversation, ListAccount, Notification, NotificationPolicy
 
@@ -128,7 +129,7 @@ def _no_rate_limit(settings: Any) -> None:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         # Rendered entities cached as on a running server: each viewer's requests reuse
         # what earlier viewers' requests cached, and must still see only their own view.
-        "render": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+        "render": render_cache_config("p"),
     }
 
 

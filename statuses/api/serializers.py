@@ -8,6 +8,7 @@ runs the same queries as rendering one. So do ``filtered`` results: given a filt
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -46,6 +47,8 @@ def render_poll_data(
     """Mastodon's Poll from a poll's cached data: ``expired`` and the totals are decided now,
     the viewer's votes come from ``flags``."""
     expires_at = poll["expires_at"]
+    if isinstance(expires_at, str):
+        expires_at = datetime.fromisoformat(expires_at)
     expired = expires_at is not None and expires_at <= timezone.now()
     show_totals = not poll["hide_totals"] or expired
     options = poll["options"]

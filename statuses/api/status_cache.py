@@ -127,7 +127,8 @@ def poll_data(poll: Poll) -> dict[str, Any]:
     return {
         "id": poll.id,
         "account_id": poll.account_id,
-        "expires_at": poll.expires_at,
+        # as text: cached entities are stored as JSON
+        "expires_at": poll.expires_at.isoformat() if poll.expires_at else None,
         "multiple": poll.multiple,
         "hide_totals": poll.hide_totals,
         "votes_count": poll.votes_count,

@@ -29,12 +29,14 @@ from statuses.api.serializers import (
     render_context,
     render_one,
     render_scheduled_status,
+    render_status,
     render_status_edit,
     render_status_source,
     render_statuses,
 )
 from statuses.models import ScheduledStatus, Status
 from statuses.selectors import (
+    RelationshipsMap,
     favourites_of,
     reblogs_of,
     status_context,
@@ -89,7 +91,14 @@ class StatusListView(StatusesView):
         )
         if isinstance(result, ScheduledStatus):
             return Response(render_scheduled_status(result))
-        return Response(render_one(reloaded(result), self.viewer))
+        # Already in the rendering shape, with the author's counters as the post left them.
+        if result.in_reply_to_id is None:
+            # Nobody has favourited, boosted, bookmarked or pinned a status that did not exist
+            # a moment ago, nor voted in its poll, and its conversation is new (so not muted):
+            # its viewer flags are known without reading them. A reply joins a conversation
+            # the author may have muted, so it reads them.
+            return Response(render_status(result, viewer=self.viewer, flags=RelationshipsMap()))
+        return Response(render_one(result, self.viewer))
 
 
 def _reply_target(raw_id: str | None) -> Status:
