@@ -323,3 +323,75 @@ def test_the_same_idempotency_key_returns_the_same_scheduled_status(alice, clien
     ).json()
     assert first["id"] == second["id"]
     assert "scheduled_at" in second
+
+
+# --- The answer is built from what was written, not read back ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "Plain words"},
+        {
+            "status": "hi @bob, #Cats and #dogs https://example.com/a/long/path",
+            "spoiler_text": "cw",
+        },
+        {"status": "Which?", "poll[options][]": ["a", "b"], "poll[expires_in]": "3600"},
+        {"status": "psst @bob", "visibility": "direct"},
+    ],
+)
+def test_the_answer_is_the_status_as_it_reads_back(alice, bob, client_for, body):
+    client = client_for(alice)
+    posted = client.post("/api/v1/statuses", body)
+    assert posted.status_code == 200
+    data = posted.json()
+    assert (data["poll"] is not None) == ("poll[expires_in]" in body)
+    assert bool(data["mentions"]) == ("@bob" in body["status"])
+    assert bool(data["tags"]) == ("#" in body["status"])
+    assert data == client.get(f"/api/v1/statuses/{data['id']}").json()
+
+
+def test_the_answer_counts_the_new_status_on_the_author(alice, client_for):
+    client = client_for(alice)
+    client.post("/api/v1/statuses", {"status": "one"})
+    data = client.post("/api/v1/statuses", {"status": "two"}).json()
+    assert data["account"]["statuses_count"] == 2
+    assert data["account"]["last_status_at"] is not None
+
+
+def test_a_reply_in_a_muted_conversation_answers_muted(alice, bob, client_for, post):
+    parent = post(bob, "thread")
+    client = client_for(alice)
+    client.post(f"/api/v1/statuses/{parent.id}/mute")
+    data = client.post(
+        "/api/v1/statuses", {"status": "reply", "in_reply_to_id": str(parent.id)}
+    ).json()
+    assert data["muted"] is True
+    assert data == client.get(f"/api/v1/statuses/{data['id']}").json()
+
+
+def test_posting_runs_a_handful_of_queries(alice, client_for, count_queries, monkeypatch):
+    """The token, the conversation, the status, the author's counters (the answer is rendered
+    from what was written), BEGIN and COMMIT; the fan-out is queued once, for the worker."""
+    from statuses import services
+
+    queued: list[int] = []
+
+    class _FanOut:
+        @staticmethod
+        def delay_on_commit(status_id: int) -> None:
+            queued.append(status_id)
+
+    monkeypatch.setattr(services, "fan_out_status_task", _FanOut)
+    client = client_for(alice)
+    client.post("/api/v1/statuses", {"status": "warm-up"})
+    queued.clear()
+    response = None
+
+    def post() -> None:
+        nonlocal response
+        response = client.post("/api/v1/statuses", {"status": "hello"})
+
+    assert count_queries(post) <= 6
+    assert response is not None
+    assert queued == [int(response.json()["id"])]
