@@ -254,6 +254,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery closes Django's database connections around every task unless told to reuse them;
+# fedisocial.celery applies Django's own per-request rules (CONN_MAX_AGE, health checks).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Auth and OAuth 2 --------------------------------------------------------------------------

@@ -6,18 +6,23 @@ conversations). public, not a boost: also the homes of local accounts following 
 hashtags. Every insertion goes through the home rules of ``timelines.feeds``.
 
 Followers are handled in batches of FOLLOWERS_PER_TASK; past one batch, each batch is its own
-Celery task (a range of follower ids), so a popular account's post spreads over the workers.
+Celery task (a range of follower ids), so a popular account's post spreads over the workers. The
+ranges come from one query and are all queued before the rest of the fan-out runs. A batch never
+brings its followers' ids to Python: they are a subquery of the few queries that load the
+relationships that exist and of the one INSERT ... SELECT (``timelines.feeds.deliver_home``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.models import Account, Follow
-from statuses.models import Mention, Status, TagFollow, Visibility
-from statuses.selectors import with_related
+from fedisocial.db import JoinedLoader
+from statuses.models import Mention, Status, StatusTag, TagFollow, Visibility
 from timelines import feeds, tasks
 from timelines.conversations import update_conversations_for
 from timelines.models import HOME_FEED, Notification
@@ -28,22 +33,52 @@ BATCH = 1000
 
 
 def load_for_fan_out(status_id: int) -> Status | None:
-    """The status in the shape the feed rules read (mentions, tags, boosted original)."""
-    return with_related(Status.objects.filter(id=status_id, deleted_at__isnull=True)).first()
+    """The status with what the whole fan-out reads: ``load_for_batch`` and the tag ids."""
+    status = load_for_batch(status_id)
+    if status is not None:
+        tags = StatusTag.objects.only("status_id", "tag_id")
+        prefetch_related_objects([status], Prefetch("status_tags", tags))
+    return status
+
+
+def load_for_batch(status_id: int) -> Status | None:
+    """The status with only what a batch of followers reads: its author and boosted original
+    (with its author) in one prepared statement, then the account ids of the mentions."""
+    status = _status_loader().get(status_id)
+    if status is None or status.deleted_at is not None:
+        return None
+    mentions = Mention.objects.only("status_id", "account_id")
+    prefetch_related_objects(
+        [status], Prefetch("mentions", mentions), Prefetch("reblog__mentions", mentions)
+    )
+    return status
+
+
+@functools.cache
+def _status_loader() -> JoinedLoader:
+    return JoinedLoader(
+        Status,
+        where="id",
+        joins=[
+            ("account", Account, "account_id", "id"),
+            ("reblog", Status, "reblog_id", "id"),
+            ("account", Account, "reblog.account_id", "id"),
+        ],
+    )
 
 
 def fan_out_on_write(status: Status) -> None:
     if status.deleted_at is not None or status.account.suspended_at is not None:
         return
-    if status.account.local:
-        deliver_to_self(status)
     match status.visibility:
         case Visibility.PUBLIC | Visibility.UNLISTED | Visibility.PRIVATE:
-            deliver_to_followers(status)
+            deliver_to_followers(status)  # first: its batch tasks start while the rest runs
             deliver_to_lists(status)
         case Visibility.DIRECT:
             deliver_to_mentioned(status)
             update_conversations_for(status)
+    if status.account.local:
+        deliver_to_self(status)
     if status.visibility == Visibility.PUBLIC and status.reblog_id is None:
         deliver_to_tag_followers(status)
 
@@ -64,39 +99,50 @@ def _local_followers(author_id: int) -> QuerySet[Follow]:
 
 
 def deliver_to_followers(status: Status) -> None:
-    """Inline for up to FOLLOWERS_PER_TASK followers; otherwise one task per batch, each
-    given the first and last follower id of its batch."""
-    followers = _local_followers(status.account_id).values_list("account_id", flat=True)
-    first = list(followers[: FOLLOWERS_PER_TASK + 1])
-    if len(first) <= FOLLOWERS_PER_TASK:
+    """Inline for up to FOLLOWERS_PER_TASK followers; otherwise one task per batch, each given
+    a range of follower ids (the first and last ranges open-ended), all queued at once."""
+    starts = _batch_starts(_local_followers(status.account_id))
+    if not starts:
+        return
+    if len(starts) == 1:
         deliver_to_followers_range(status)
         return
-    after: int | None = None
-    while True:
-        batch = followers if after is None else followers.filter(account_id__gt=after)
-        ids = list(batch[:FOLLOWERS_PER_TASK])
-        if not ids:
-            return
-        tasks.fan_out_followers_task.delay(status.id, ids[0], ids[-1])
-        if len(ids) < FOLLOWERS_PER_TASK:
-            return
-        after = ids[-1]
+    bounds: list[tuple[int | None, int | None]] = [
+        (None if i == 0 else start, None if i == len(starts) - 1 else starts[i + 1] - 1)
+        for i, start in enumerate(starts)
+    ]
+    for first_id, last_id in bounds:
+        tasks.fan_out_followers_task.delay(status.id, first_id, last_id)
+
+
+def _batch_starts(followers: QuerySet[Follow]) -> list[int]:
+    """The first account id of every FOLLOWERS_PER_TASK followers, in one query that returns
+    only those."""
+    db = router.db_for_read(Follow)
+    inner, params = followers.values_list("account_id").query.get_compiler(using=db).as_sql()
+    sql = (
+        "SELECT account_id FROM (SELECT f.account_id,"  # noqa: S608 - a compiled subquery
+        " ROW_NUMBER() OVER (ORDER BY f.account_id) AS position"
+        f" FROM ({inner}) f) ranked WHERE (position - 1) %% %s = 0 ORDER BY account_id"
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [*params, FOLLOWERS_PER_TASK])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def deliver_to_followers_range(
     status: Status, first_id: int | None = None, last_id: int | None = None
 ) -> None:
     """The followers whose account ids lie in [first_id, last_id] (all when not given)."""
-    followers = _local_followers(status.account_id)
+    followers = _local_followers(status.account_id).exclude(account_id=status.account_id)
     if first_id is not None:
         followers = followers.filter(account_id__gte=first_id)
     if last_id is not None:
         followers = followers.filter(account_id__lte=last_id)
-    rows = list(followers.values_list("account_id", "notify"))
-    receivers = [account_id for account_id, _ in rows if account_id != status.account_id]
-    delivered = _deliver_home(status, receivers, check_replies=True)
-    subscribed = {account_id for account_id, wants in rows if wants}
-    _notify_subscribers(status, subscribed & delivered)
+    delivered = _deliver_home(status, followers, check_replies=True)
+    if delivered and _notifies_subscribers(status):
+        subscribed = set(followers.filter(notify=True).values_list("account_id", flat=True))
+        _notify_subscribers(status, subscribed & set(delivered))
 
 
 def deliver_to_lists(status: Status) -> None:
@@ -159,31 +205,26 @@ def deliver_to_tag_followers(status: Status) -> None:
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _deliver_home(status: Status, receivers: Collection[int], *, check_replies: bool) -> set[int]:
+def _deliver_home(status: Status, receivers: feeds.Receivers, *, check_replies: bool) -> list[int]:
     """Push into these home feeds, minus those the home rules reject and those whose owner
     has an exclusive list that takes the status. Returns the receivers it was pushed to."""
-    if not receivers:
-        return set()
-    rules = feeds.build_home_filter(receivers, [status])
-    excluded = feeds.exclusive_owners(status, receivers)
-    inserted = feeds.push(
-        [
-            (status, (receiver, HOME_FEED))
-            for receiver in receivers
-            if receiver not in excluded
-            and not rules.rejects(status, receiver, check_replies=check_replies)
-        ]
-    )
-    return {key[0] for _, key in inserted}
+    if not isinstance(receivers, QuerySet) and not receivers:
+        return []
+    return feeds.deliver_home(status, receivers, check_replies=check_replies)
+
+
+def _notifies_subscribers(status: Status) -> bool:
+    """A new original or self-reply notifies the followers who asked for it."""
+    if status.reblog_id is not None:
+        return False
+    return status.in_reply_to_id is None or status.in_reply_to_account_id == status.account_id
 
 
 def _notify_subscribers(status: Status, recipient_ids: Collection[int]) -> None:
     """Followers who asked to be notified of the author's posts (Follow.notify) get a
     ``status`` notification for a new original or self-reply that reached their home, as in
     Mastodon's FeedInsertWorker."""
-    if not recipient_ids or status.reblog_id is not None:
-        return
-    if status.in_reply_to_id is not None and status.in_reply_to_account_id != status.account_id:
+    if not recipient_ids or not _notifies_subscribers(status):
         return
     for recipient in Account.objects.filter(id__in=recipient_ids):
         notify(recipient, Notification.Type.STATUS, from_account=status.account, status=status)

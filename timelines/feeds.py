@@ -12,12 +12,14 @@ relationships they need are loaded up front into a ``HomeFilter`` (Mastodon's "c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, Q, QuerySet, Subquery, Value
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, FollowRequest, Mute
@@ -28,6 +30,10 @@ from timelines import tasks
 from timelines.models import HOME_FEED, FeedEntry, List, ListAccount, Marker
 
 FeedKey = tuple[int, int]  # (account_id, list_id); list_id HOME_FEED is the home feed
+# Receivers of a status: account ids, or a query of rows whose ``account_id`` is one (Follow,
+# Mention, ...): a fan-out batch passes its range of followers as a query, which runs as a
+# subquery, so its thousand ids never come to Python.
+Receivers = Collection[int] | QuerySet[Any]
 
 INSERT_BATCH = 1000
 # How many of a followee's newest statuses a follow (or unmute) merges into the feed.
@@ -60,15 +66,31 @@ def insert_entries(entries: Sequence[FeedEntry]) -> None:
         FeedEntry.objects.bulk_create(entries[start : start + INSERT_BATCH], ignore_conflicts=True)
 
 
+def trim_feeds(keys: Collection[FeedKey]) -> None:
+    """Keep the newest FEED_MAX_ITEMS entries of these feeds, in one DELETE for all of them;
+    it removes nothing from a feed not over the limit (its cut-off is then empty). A cut-off
+    reads at most FEED_MAX_ITEMS + 1 entries of the read index."""
+    feeds = sorted(set(keys))
+    if not feeds:
+        return
+    db = router.db_for_write(FeedEntry)
+    table = connections[db].ops.quote_name(FeedEntry._meta.db_table)
+    over = (
+        "(account_id = %s AND list_id = %s AND status_id <= (SELECT x.status_id"  # noqa: S608
+        f" FROM {table} x WHERE x.account_id = %s AND x.list_id = %s"
+        " ORDER BY x.status_id DESC LIMIT 1 OFFSET %s))"
+    )
+    params: list[int] = []
+    for account_id, list_id in feeds:
+        params += [account_id, list_id, account_id, list_id, settings.FEED_MAX_ITEMS]
+    # Only the table name is interpolated.
+    sql = f"DELETE FROM {table} WHERE {' OR '.join([over] * len(feeds))}"  # noqa: S608
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def trim_feed(key: FeedKey) -> None:
-    """Keep the newest FEED_MAX_ITEMS entries of one feed: a single DELETE, which removes
-    nothing when the feed is not over the limit (the cut-off subquery is then empty)."""
-    account_id, list_id = key
-    feed = FeedEntry.objects.filter(account_id=account_id, list_id=list_id)
-    cutoff = feed.order_by("-status_id").values("status_id")[
-        settings.FEED_MAX_ITEMS : settings.FEED_MAX_ITEMS + 1
-    ]
-    feed.filter(status_id__lte=Subquery(cutoff)).delete()
+    trim_feeds([key])
 
 
 def _trim_due(key: FeedKey, status_id: int) -> bool:
@@ -81,8 +103,7 @@ def _trim_due(key: FeedKey, status_id: int) -> bool:
 
 
 def trim_touched(inserted: Iterable[tuple[Status, FeedKey]]) -> None:
-    for key in {key for status, key in inserted if _trim_due(key, status.id)}:
-        trim_feed(key)
+    trim_feeds({key for status, key in inserted if _trim_due(key, status.id)})
 
 
 def remove_status_from_feeds(status_id: int) -> None:
@@ -133,11 +154,31 @@ def _is_reply_to_other(status: Status) -> bool:
     return status.in_reply_to_id is not None and status.in_reply_to_account_id != status.account_id
 
 
+@dataclass(frozen=True)
+class Audience:
+    """What the loaded relationships decide about one status for all its receivers at once:
+    the author always takes it; then nobody in ``rejected`` does, and when ``only`` is set,
+    nobody outside it does."""
+
+    author_id: int
+    rejected: frozenset[int]
+    only: frozenset[int] | None
+
+    def admits(self, receiver_id: int) -> bool:
+        if receiver_id == self.author_id:
+            return True
+        if receiver_id in self.rejected:
+            return False
+        return self.only is None or receiver_id in self.only
+
+
 @dataclass
 class HomeFilter:
     """What a set of receivers did to the accounts a set of statuses involves.
 
     Pairs are ``(receiver_id, account_id)`` except ``blocked_by``: ``(author_id, receiver_id)``.
+    Only relationships that exist are loaded, so a status's verdict (``audience``) is worked
+    out from a few pairs, whatever the number of receivers.
     """
 
     following: set[tuple[int, int]] = field(default_factory=set)
@@ -145,36 +186,50 @@ class HomeFilter:
     blocking_or_muting: set[tuple[int, int]] = field(default_factory=set)
     blocked_by: set[tuple[int, int]] = field(default_factory=set)
     domain_blocking: set[tuple[int, str]] = field(default_factory=set)
+    _audiences: dict[tuple[int, bool], Audience] = field(default_factory=dict, repr=False)
 
     def rejects(self, status: Status, receiver_id: int, *, check_replies: bool = True) -> bool:
-        """Mastodon's ``filter_from_home?``. ``check_replies`` is off where the receiver is
-        addressed or subscribed rather than following (direct mentions, followed hashtags)."""
-        if receiver_id == status.account_id:
-            return False
+        return not self.audience(status, check_replies=check_replies).admits(receiver_id)
+
+    def audience(self, status: Status, *, check_replies: bool = True) -> Audience:
+        """Mastodon's ``filter_from_home?``, for every receiver at once. ``check_replies`` is
+        off where the receiver is addressed or subscribed rather than following (direct
+        mentions, followed hashtags)."""
+        key = (status.id, check_replies)
+        if key not in self._audiences:
+            self._audiences[key] = self._decide(status, check_replies=check_replies)
+        return self._audiences[key]
+
+    def _decide(self, status: Status, *, check_replies: bool) -> Audience:
+        author = status.account_id
         if status.in_reply_to_id is not None and status.in_reply_to_account_id is None:
-            return True  # a reply whose parent is gone: nothing to judge it by
-        if any((receiver_id, a) in self.blocking_or_muting for a in _involved_ids(status)):
-            return True
-        if any((receiver_id, d) in self.domain_blocking for d in _domains(status)):
-            return True
+            # A reply whose parent is gone: nothing to judge it by.
+            return Audience(author, frozenset(), frozenset())
+        involved = _involved_ids(status)
+        domains = _domains(status)
+        rejected = {r for r, a in self.blocking_or_muting if a in involved}
+        rejected |= {r for r, d in self.domain_blocking if d in domains}
         if check_replies and _is_reply_to_other(status):
+            # Only the account replied to and those who follow it.
             target = status.in_reply_to_account_id
-            return not (receiver_id == target or (receiver_id, target) in self.following)
+            assert target is not None
+            only = {target} | {r for r, t in self.following if t == target}
+            return Audience(author, frozenset(rejected), frozenset(only))
         if status.reblog_id is not None and status.reblog is not None:
-            return (receiver_id, status.account_id) in self.hiding_reblogs or (
-                status.reblog.account_id,
-                receiver_id,
-            ) in self.blocked_by
-        return False
+            original_author = status.reblog.account_id
+            rejected |= {r for r, b in self.hiding_reblogs if b == author}
+            rejected |= {r for a, r in self.blocked_by if a == original_author}
+        return Audience(author, frozenset(rejected), None)
 
 
-def build_home_filter(receiver_ids: Collection[int], statuses: Sequence[Status]) -> HomeFilter:
+def build_home_filter(receiver_ids: Receivers, statuses: Sequence[Status]) -> HomeFilter:
     """Load, in at most three queries, every relationship ``HomeFilter.rejects`` looks at.
 
-    ``statuses`` must be loaded with ``statuses.selectors.with_related`` (mentions, reblog)."""
+    ``statuses`` must be loaded with their mentions and boosted original (and its author and
+    mentions), as ``statuses.selectors.with_related`` does."""
     result = HomeFilter()
-    receivers = list(set(receiver_ids))
-    if not receivers or not statuses:
+    receivers = receiver_ids if isinstance(receiver_ids, QuerySet) else list(set(receiver_ids))
+    if not statuses or (isinstance(receivers, list) and not receivers):
         return result
     reply_targets = {s.in_reply_to_account_id for s in statuses if s.in_reply_to_account_id}
     boosters = {s.account_id for s in statuses if s.reblog_id is not None}
@@ -183,8 +238,11 @@ def build_home_filter(receiver_ids: Collection[int], statuses: Sequence[Status])
     domains: set[str] = set().union(*(_domains(s) for s in statuses))
 
     if reply_targets or boosters:
+        # Every follow of an account replied to; of a booster, only those hiding its boosts.
         rows = Follow.objects.filter(
-            account_id__in=receivers, target_account_id__in=reply_targets | boosters
+            Q(target_account_id__in=reply_targets)
+            | Q(target_account_id__in=boosters, show_reblogs=False),
+            account_id__in=receivers,
         ).values_list("account_id", "target_account_id", "show_reblogs")
         for account_id, target_id, show_reblogs in rows:
             result.following.add((account_id, target_id))
@@ -236,7 +294,7 @@ class ListTarget:
 
 
 def lists_receiving(
-    author_id: int, *, owner_ids: Collection[int] | None = None, exclusive_only: bool = False
+    author_id: int, *, owner_ids: Receivers | None = None, exclusive_only: bool = False
 ) -> list[ListTarget]:
     """Lists that get the author's statuses: those that contain the author, owned by accounts
     that follow the author (a member whose follow ended, or is still only requested, gets
@@ -248,7 +306,8 @@ def lists_receiving(
         ),
     )
     if owner_ids is not None:
-        memberships = memberships.filter(list__account_id__in=list(owner_ids))
+        owners = owner_ids if isinstance(owner_ids, QuerySet) else list(owner_ids)
+        memberships = memberships.filter(list__account_id__in=owners)
     if exclusive_only:
         memberships = memberships.filter(list__exclusive=True)
     rows = memberships.values_list(
@@ -287,11 +346,13 @@ def list_accepts(status: Status, lst: ListTarget, members: set[tuple[int, int]])
     return False
 
 
-def exclusive_owners(status: Status, receiver_ids: Collection[int]) -> set[int]:
+def exclusive_owners(status: Status, receiver_ids: Receivers) -> set[int]:
     """Receivers with an exclusive list that takes this status: it goes there, not home.
 
     Direct statuses never go to lists, so they always reach the home feed."""
-    if status.visibility == Visibility.DIRECT or not receiver_ids:
+    if status.visibility == Visibility.DIRECT:
+        return set()
+    if not isinstance(receiver_ids, QuerySet) and not receiver_ids:
         return set()
     lists = lists_receiving(status.account_id, owner_ids=receiver_ids, exclusive_only=True)
     if not lists:
@@ -351,6 +412,98 @@ def push(
     return inserted
 
 
+def deliver_home(status: Status, receivers: Receivers, *, check_replies: bool = True) -> list[int]:
+    """Push one status into the home feeds of these receivers that the home rules and their
+    exclusive lists let it into, with a fixed number of queries whatever their number: the
+    relationships that exist, the exclusive lists, then one INSERT ... SELECT that also skips
+    the feeds already holding the original or a boost of it (as ``push``), and at times one
+    DELETE that trims. Returns the accounts whose home it entered."""
+    ids = _receiver_ids(receivers)
+    rules = build_home_filter(ids, [status])
+    audience = rules.audience(status, check_replies=check_replies)
+    excluded = exclusive_owners(status, ids)
+    inserted = _insert_home_entries(status, receivers, audience, excluded)
+    trim_feeds([(r, HOME_FEED) for r in inserted if _trim_due((r, HOME_FEED), status.id)])
+    return inserted
+
+
+def _receiver_ids(receivers: Receivers) -> QuerySet[Any] | list[int]:
+    """The receivers as the value of an ``__in`` filter."""
+    if isinstance(receivers, QuerySet):
+        return receivers.order_by().values("account_id")
+    return sorted(set(receivers))
+
+
+def _insert_home_entries(
+    status: Status, receivers: Receivers, audience: Audience, excluded: Collection[int]
+) -> list[int]:
+    db = router.db_for_write(FeedEntry)
+    feed = connections[db].ops.quote_name(FeedEntry._meta.db_table)
+    source, params = _receiver_relation(db, receivers)
+    params = [HOME_FEED, status.id, status.account_id, status.reblog_id, *params]
+    # One entry per original: not where the original or a boost of it already is.
+    original = _original_id(status)
+    where = [
+        f"r.receiver NOT IN (SELECT e.account_id FROM {feed} e WHERE e.list_id = %s"  # noqa: S608
+        " AND (e.status_id = %s OR e.reblog_of_id = %s))"
+    ]
+    params += [HOME_FEED, original, original]
+    if excluded:
+        sql, values = _id_in(db, "r.receiver", excluded)
+        where.append(f"NOT ({sql})")
+        params += values
+    # The author always takes it; anyone else when not rejected and, if set, in ``only``.
+    admitted: list[str] = []
+    admitted_params: list[Any] = []
+    if audience.rejected:
+        sql, values = _id_in(db, "r.receiver", audience.rejected)
+        admitted.append(f"NOT ({sql})")
+        admitted_params += values
+    if audience.only is not None:
+        sql, values = _id_in(db, "r.receiver", audience.only)
+        admitted.append(sql)
+        admitted_params += values
+    if admitted:
+        where.append(f"(r.receiver = %s OR ({' AND '.join(admitted)}))")
+        params += [audience.author_id, *admitted_params]
+    # Only the table name and the conditions built above are interpolated.
+    sql = (
+        f"INSERT INTO {feed} (account_id, list_id, status_id, author_id, reblog_of_id)"  # noqa: S608
+        f" SELECT r.receiver, %s, %s, %s, %s FROM {source} WHERE {' AND '.join(where)}"
+    )
+    # The status is in none of these feeds (the NOT IN above), so the plain INSERT, a quarter
+    # cheaper than ON CONFLICT (no speculative insertion), fails only when another insertion
+    # of the same entry commits meanwhile; the statement then runs again, skipping those.
+    with connections[db].cursor() as cursor:
+        try:
+            with transaction.atomic(using=db):
+                cursor.execute(f"{sql} RETURNING account_id", params)
+                return [row[0] for row in cursor.fetchall()]
+        except IntegrityError:
+            cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING account_id", params)
+            return [row[0] for row in cursor.fetchall()]
+
+
+def _receiver_relation(db: str, receivers: Receivers) -> tuple[str, list[Any]]:
+    """The receivers as a relation ``r`` of one column, ``receiver``."""
+    if isinstance(receivers, QuerySet):
+        query = receivers.order_by().values(receiver=F("account_id")).query
+        sql, params = query.get_compiler(using=db).as_sql()
+        return f"({sql}) r", list(params)
+    ids = sorted(set(receivers))
+    if connections[db].vendor == "postgresql":
+        return "unnest(%s::bigint[]) AS r(receiver)", [ids]
+    return "(SELECT value AS receiver FROM json_each(%s)) r", [json.dumps(ids)]
+
+
+def _id_in(db: str, column: str, ids: Collection[int]) -> tuple[str, list[Any]]:
+    """``column IN ids`` with one array parameter on PostgreSQL (one JSON parameter
+    elsewhere), not a placeholder per id."""
+    if connections[db].vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [sorted(ids)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(sorted(ids))]  # noqa: S608
+
+
 # --- Merging a followee into a feed --------------------------------------------------------------
 
 
@@ -385,8 +538,7 @@ def merge_into_home(account: Account, target_id: int) -> None:
         if not any(lst.exclusive for lst in taken):
             home.append((status, (account.id, HOME_FEED)))
     push(home + listed, trim=False)
-    for key in {key for _, key in home + listed}:
-        trim_feed(key)
+    trim_feeds({key for _, key in home + listed})
 
 
 def merge_into_list(lst: List, target_id: int) -> None:

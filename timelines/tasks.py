@@ -19,9 +19,11 @@ def fan_out_status_task(status_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def fan_out_followers_task(status_id: int, first_account_id: int, last_account_id: int) -> None:
-    """One batch of a large fan-out: the followers with ids in [first, last]."""
-    status = fanout.load_for_fan_out(status_id)
+def fan_out_followers_task(
+    status_id: int, first_account_id: int | None, last_account_id: int | None
+) -> None:
+    """One batch of a large fan-out: the followers with ids in [first, last] (None: open)."""
+    status = fanout.load_for_batch(status_id)
     if status is not None:
         fanout.deliver_to_followers_range(status, first_account_id, last_account_id)
 
