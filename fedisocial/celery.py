@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
-from celery import Celery
-from celery.signals import task_prerun
+import click
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fedisocial.settings")
 
-app = Celery("fedisocial")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+
+def _celery_command() -> str | None:
+    """The ``celery`` subcommand this process runs (``worker``, ``beat``...), or None outside
+    the ``celery`` program (gunicorn, manage.py, tests). The program loads the app while
+    running its top-level command, once it knows the subcommand."""
+    context = click.get_current_context(silent=True)
+    return None if context is None else context.invoked_subcommand
 
 
-@task_prerun.connect
+# `celery -A fedisocial beat` only sends the scheduled tasks, by name, to the broker: it needs the
+# CELERY_* settings, not Django. With the Django fix-up it set Django up, ran the system checks
+# (importing every view) and imported every task module, twice the memory it needs. A worker
+# with an embedded beat (`worker -B`, `manage.py serve`) keeps the whole app.
+BEAT_ONLY = _celery_command() == "beat"
+
+app = Celery("fedisocial", fixups=[] if BEAT_ONLY else None)
+# Beat reads the settings now, while `celery` still has the working directory on sys.path for
+# loading the app (the Django fix-up, which it does without, adds it for good).
+app.config_from_object("django.conf:settings", namespace="CELERY", force=BEAT_ONLY)
+if not BEAT_ONLY:
+    app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _freeze_loaded_worker(**kwargs: Any) -> None:
+    """Once the worker has loaded the app and every task module, set them aside from the garbage
+    collector and collect the oldest generation with every middle one: the same policy, and
+    the same reasons, as gunicorn.conf.py's pre_fork and post_fork hooks for the web workers."""
+    gc.collect()
+    gc.freeze()
+    gc.collect()
+    gc.set_threshold(2000, 10, 0)
+
+
+@signals.task_prerun.connect
 def _reuse_connections(**kwargs: Any) -> None:
     """Treat each task as Django treats a request: keep a persistent database connection (up
     to CONN_MAX_AGE) and check its health before use, rather than Celery's default of closing
