@@ -9,12 +9,28 @@ models' own field lists, so it follows migrations, and builds the same model ins
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+
+def id_set(
+    placeholder: str, ids: Iterable[int], *, using: str = DEFAULT_DB_ALIAS
+) -> tuple[str, str]:
+    """The right-hand side of a membership test on integer ids, and its ONE parameter: an array
+    on PostgreSQL (``= ANY(CAST(... AS bigint[]))``), JSON elsewhere (``IN (SELECT value FROM
+    json_each(...))``). The statement's text is the same however many ids there are, so it can
+    be prepared, and no placeholder is spent per id."""
+    values = sorted({int(i) for i in ids})
+    if connections[using].vendor == "postgresql":
+        literal = "{" + ",".join(map(str, values)) + "}"
+        return f"= ANY(CAST({placeholder} AS bigint[]))", literal
+    # Only the placeholder is interpolated; the ids are the parameter.
+    return f"IN (SELECT value FROM json_each({placeholder}))", json.dumps(values)  # noqa: S608
 
 
 @contextmanager

@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from accounts.models import Account, Block, Mute
 from fedisocial.api.pagination import Page, paginate_queryset
-from fedisocial.db import prepared_cursor
+from fedisocial.db import id_set, prepared_cursor
 from statuses.models import (
     Bookmark,
     Favourite,
     Mention,
+    Poll,
     ScheduledStatus,
     Status,
     StatusEdit,
@@ -154,18 +155,9 @@ _PUBLIC_REFS_SQL = f"""
 def _in_list(
     sql: str, name: str, values: list[int], params: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """Put ``{name}`` as a membership test: ``= ANY(%(name)s)`` with an array on PostgreSQL (one
-    statement text however many values, so it can be prepared), an IN list of the integers
-    elsewhere."""
-    if connection.vendor == "postgresql":
-        # An array literal as text: psycopg dumps a str far faster than a list of ints.
-        array = "{" + ",".join(str(int(v)) for v in values) + "}"
-        return sql.replace("{" + name + "}", f"= ANY(CAST(%({name})s AS bigint[]))"), {
-            **params,
-            name: array,
-        }
-    listed = ",".join(str(int(v)) for v in values) or "NULL"
-    return sql.replace("{" + name + "}", f"IN ({listed})"), params
+    """Put ``{name}`` in ``sql`` as a membership test on ``values`` (``fedisocial.db.id_set``)."""
+    test, value = id_set(f"%({name})s", values)
+    return sql.replace("{" + name + "}", test), {**params, name: value}
 
 
 def _aware(value: Any) -> datetime | None:
@@ -244,7 +236,7 @@ def relationships_map(statuses: Iterable[Status], viewer: Account | None) -> Rel
             ids.add(s.id)
             if s.conversation_id:
                 conversation_ids.add(s.conversation_id)
-            poll = _poll_of(s)
+            poll = poll_of(s)
             if poll is not None:
                 poll_ids.add(poll.id)
     return viewer_flags(viewer, ids, conversation_ids, poll_ids)
@@ -298,7 +290,8 @@ def viewer_flags(
     return result
 
 
-def _poll_of(status: Status) -> object | None:
+def poll_of(status: Status) -> Poll | None:
+    """The status's poll when it has one (no query once loaded with ``with_related``)."""
     try:
         return status.poll
     except Status.poll.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
@@ -440,7 +433,7 @@ def status_edits(status: Status) -> list[StatusEdit]:
     )
     if edits:
         return edits
-    poll = _poll_of(status)
+    poll = poll_of(status)
     return [
         StatusEdit(
             status=status,

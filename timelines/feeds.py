@@ -23,6 +23,7 @@ from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, FollowRequest, Mute
+from fedisocial.db import id_set
 from statuses.models import Status, Visibility
 from statuses.policies import visible_to
 from statuses.selectors import with_related
@@ -497,11 +498,8 @@ def _receiver_relation(db: str, receivers: Receivers) -> tuple[str, list[Any]]:
 
 
 def _id_in(db: str, column: str, ids: Collection[int]) -> tuple[str, list[Any]]:
-    """``column IN ids`` with one array parameter on PostgreSQL (one JSON parameter
-    elsewhere), not a placeholder per id."""
-    if connections[db].vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [sorted(ids)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(sorted(ids))]  # noqa: S608
+    test, value = id_set("%s", ids, using=db)
+    return f"{column} {test}", [value]
 
 
 # --- Merging a followee into a feed --------------------------------------------------------------

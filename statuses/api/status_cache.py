@@ -30,6 +30,7 @@ from fedisocial.api.dates import iso, iso_date
 from statuses.filters import searchable_text
 from statuses.formatting import hashtag_url
 from statuses.models import Poll, Status, Visibility
+from statuses.selectors import load_statuses, poll_of
 
 # A day: entries of statuses nobody reads any more leave on their own.
 TTL = 24 * 3600
@@ -85,13 +86,6 @@ class StatusRef:
         return self.reblog if self.reblog is not None else self
 
 
-def _poll_of(status: Status) -> Poll | None:
-    try:
-        return status.poll
-    except Status.poll.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
-        return None
-
-
 def account_ref_of(account: Account) -> AccountRef:
     return AccountRef(
         id=account.id,
@@ -105,7 +99,7 @@ def account_ref_of(account: Account) -> AccountRef:
 
 def ref_of(status: Status) -> StatusRef:
     """The ref of a status loaded with ``statuses.selectors.with_related``."""
-    poll = _poll_of(status) if status.reblog_id is None else None
+    poll = poll_of(status) if status.reblog_id is None else None
     reblog = status.reblog if status.reblog_id is not None else None
     return StatusRef(
         id=status.id,
@@ -142,7 +136,7 @@ def status_base(status: Status) -> dict[str, Any]:
     """A status's entity as every viewer sees it, minus counters, account, boost, poll and
     flags; keys starting with ``_`` are for assembling and never sent."""
     boost = status.reblog_id is not None
-    poll = None if boost else _poll_of(status)
+    poll = None if boost else poll_of(status)
     data: dict[str, Any] = {
         "id": str(status.id),
         "created_at": iso(status.created_at),
@@ -239,8 +233,6 @@ def load_parts(refs: Sequence[StatusRef], loaded: Mapping[int, Status] | None = 
     """ONE cache read for every status and account of the page; what is missing is built from
     ``loaded`` (statuses already in memory, with_related shape) or from the database (one load
     of the missing statuses, one of the missing accounts), then cached."""
-    from statuses.selectors import load_statuses
-
     cache = _cache()
     every = _all_refs(refs)
     status_keys = {ref.key: ref for ref in every}
