@@ -34,12 +34,18 @@ class FeedEntry(models.Model):
                 fields=["account_id", "list_id", "status_id"], name="feed_entry_uniq"
             )
         ]
+        # Reading a feed walks ``feed_entry_uniq`` backwards: no second index on the same
+        # columns to maintain on every fan-out insert.
+        #
+        # Deleting a status from every feed, and finding the feeds that already hold an
+        # original or a boost of it (one boost per original), look entries up by status_id.
+        # That index (``feed_status_lookup``) is made by migration 0004, as a HASH index on
+        # PostgreSQL: a b-tree on status_id can return ids in order, and the planner then
+        # took it to read a home feed (a backward scan past every newer entry of every other
+        # feed: 9 ms instead of 0.3 ms once a few thousand posts landed elsewhere). A hash
+        # index only answers equality, so it can never be mistaken for a feed read.
         indexes = [
-            models.Index(fields=["account_id", "list_id", "-status_id"], name="feed_read_idx"),
             models.Index(fields=["account_id", "author_id"], name="feed_author_idx"),
-            # Deleting a status from every feed, and finding the feeds that already hold an
-            # original or a boost of it (one boost per original), look entries up by status.
-            models.Index(fields=["status_id"], name="feed_status_idx"),
             models.Index(
                 fields=["reblog_of_id"],
                 name="feed_reblog_of_idx",
