@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -446,15 +446,20 @@ def keyword_pattern(keyword: str, *, whole_word: bool) -> re.Pattern[str]:
 
 
 def active_filters(
-    viewer: Account, *, context: str, status_ids: Iterable[int] = ()
+    viewer: Account,
+    *,
+    context: str,
+    status_ids: Iterable[int] = (),
+    cached: Mapping[str, Any] | None = None,
 ) -> list[ActiveFilter]:
     """The viewer's unexpired filters applying in ``context``, with their keywords and those of
     their status filters that name ``status_ids``. Filters with neither cannot match and are
-    left out. Read from the cache (``_filter_rows``): no query once cached."""
+    left out. Read from the cache (``_filter_rows``): no query once cached; ``cached`` holds
+    the values of ``filter_cache_keys`` when the caller read them with its own."""
     now = timezone.now()
     wanted = set(status_ids)
     found: dict[int, ActiveFilter] = {}
-    for row in _filter_rows(viewer.id):
+    for row in _filter_rows(viewer.id, cached):
         filter_id, title, contexts, expires_at, action, kind, keyword, whole, status_id = row
         if isinstance(expires_at, str):  # cached rows are JSON
             expires_at = datetime.fromisoformat(expires_at)
@@ -481,8 +486,10 @@ def active_filters(
 
 
 # Filters are read on every timeline page and change rarely: each account's rows are cached
-# under a version that every change bumps (after commit), so a reader racing a change can only
-# fill a key nobody reads any more.
+# together with the version they were loaded at, and every change bumps the version (after
+# commit). A reader compares the two, both read in the same round trip as the page's entities
+# (``filter_cache_keys``); one that raced a change can only store rows under a version that is
+# already stale, which the next reader reloads.
 FILTER_ROWS_TTL = 3600
 
 
@@ -490,19 +497,30 @@ def _filters_version_key(account_id: int) -> str:
     return f"filters:version:{account_id}"
 
 
+def _filter_rows_key(account_id: int) -> str:
+    return f"filters:rows:{account_id}"
+
+
+def filter_cache_keys(account_id: int) -> list[str]:
+    """The cache keys ``active_filters`` reads, for a caller that batches its cache reads."""
+    return [_filters_version_key(account_id), _filter_rows_key(account_id)]
+
+
 def _cache() -> Any:
     """The rendering cache (``statuses.api.status_cache``): what timeline pages read."""
     return caches["render"]
 
 
-def _filter_rows(account_id: int) -> list[tuple[Any, ...]]:
-    cache = _cache()
-    version = cache.get(_filters_version_key(account_id)) or 0
-    key = f"filters:rows:{account_id}:{version}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _load_filter_rows(account_id)
-        cache.set(key, rows, timeout=FILTER_ROWS_TTL)
+def _filter_rows(account_id: int, cached: Mapping[str, Any] | None) -> list[Any]:
+    keys = filter_cache_keys(account_id)
+    if cached is None:
+        cached = _cache().get_many(keys)
+    version = cached.get(keys[0]) or 0
+    entry = cached.get(keys[1])
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    rows = _load_filter_rows(account_id)
+    _cache().set(keys[1], [version, rows], timeout=FILTER_ROWS_TTL)
     return rows
 
 
@@ -654,7 +672,11 @@ def filter_results(
 
 
 def filter_subjects(
-    subjects: Sequence[FilterSubject], viewer: Account | None, context: str
+    subjects: Sequence[FilterSubject],
+    viewer: Account | None,
+    context: str,
+    *,
+    cached: Mapping[str, Any] | None = None,
 ) -> dict[int, list[FilterResult]]:
     """FilterResults by status id for a page (a boost's also under the boosted status's id),
     in ``context``; ONE query whatever the page's length, none without a viewer or statuses.
@@ -663,7 +685,7 @@ def filter_subjects(
     if viewer is None or not subjects:
         return {}
     ids = {i for s in subjects for i in (s.id, s.reblog_id) if i is not None}
-    filters = active_filters(viewer, context=context, status_ids=ids)
+    filters = active_filters(viewer, context=context, status_ids=ids, cached=cached)
     if not filters:
         return {}
     results: dict[int, list[FilterResult]] = {}

@@ -18,7 +18,13 @@ from accounts.models import Account
 from fedisocial.api.dates import iso
 from statuses.api import status_cache
 from statuses.api.status_cache import StatusRef
-from statuses.filters import FilterResult, FilterSubject, filter_results, filter_subjects
+from statuses.filters import (
+    FilterResult,
+    FilterSubject,
+    filter_cache_keys,
+    filter_results,
+    filter_subjects,
+)
 from statuses.formatting import hashtag_url
 from statuses.models import (
     Filter,
@@ -90,7 +96,7 @@ def render_status(
     if status.reblog_id is not None and status.reblog is not None:
         bases[status.reblog.id] = status_cache.status_base(status.reblog)
         accounts[status.reblog.account_id] = render_account(status.reblog.account)
-    parts = status_cache.PageParts(statuses=bases, accounts=accounts)
+    parts = status_cache.PageParts(statuses=bases, accounts=accounts, extra={})
     data = assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered)
     if with_source:
         data["text"] = status.text
@@ -181,13 +187,16 @@ def render_refs(
     empty."""
     if not refs:
         return []
-    parts = status_cache.load_parts(refs, loaded)
+    filtering = context is not None and viewer is not None
+    filter_keys = filter_cache_keys(viewer.id) if filtering and viewer is not None else []
+    parts = status_cache.load_parts(refs, loaded, extra_keys=filter_keys)
     refs = [r for r in refs if r.id in parts.statuses and r.proper.id in parts.statuses]
     flags = _flags(refs, parts, viewer)
     filtered: dict[int, list[dict[str, Any]]] = {}
     if context is not None and viewer is not None:
         subjects = [_subject(ref, parts) for ref in refs]
-        filtered = _rendered_results(filter_subjects(subjects, viewer, context))
+        results = filter_subjects(subjects, viewer, context, cached=parts.extra)
+        filtered = _rendered_results(results)
     return [assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered) for ref in refs]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import caches
@@ -41,34 +41,46 @@ def _cache() -> Any:
     return caches["render"]
 
 
-def _stamp(value: datetime | None) -> int:
-    return int(value.timestamp() * 1_000_000) if value is not None else 0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
+def stamp(value: datetime | None) -> int:
+    """A row version as exact microseconds since the epoch (0 for none): what the page query
+    computes in SQL (``statuses.selectors``), so both paths name the same cache entry."""
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _MICROSECOND
+
+
+# Plain (not frozen) slotted classes: a page builds ~80 of these, and a frozen dataclass's
+# __init__ goes through object.__setattr__ for every field.
+@dataclass(slots=True)
 class AccountRef:
     """An account as a page row names it: the version of its profile and its live counters."""
 
     id: int
-    updated_at: datetime | None
+    version: int  # stamp(updated_at)
     statuses_count: int
     followers_count: int
     following_count: int
-    last_status_at: datetime | None
+    last_status_day: str | None  # last_status_at as Mastodon's YYYY-MM-DD
 
     @property
     def key(self) -> str:
-        return f"ac:{self.id}:{_stamp(self.updated_at)}"
+        return f"ac:{self.id}:{self.version}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatusRef:
     """A status as a page row names it: enough to find its cached entity and to render what
     changes without a save (counters, conversation), fresh from the database."""
 
     id: int
-    updated_at: datetime | None
-    poll_updated_at: datetime | None
+    version: int  # stamp(updated_at)
+    poll_version: int  # stamp(poll.updated_at), 0 without a poll
     replies_count: int
     reblogs_count: int
     favourites_count: int
@@ -78,7 +90,7 @@ class StatusRef:
 
     @property
     def key(self) -> str:
-        return f"st:{self.id}:{_stamp(self.updated_at)}:{_stamp(self.poll_updated_at)}"
+        return f"st:{self.id}:{self.version}:{self.poll_version}"
 
     @property
     def proper(self) -> StatusRef:
@@ -89,11 +101,11 @@ class StatusRef:
 def account_ref_of(account: Account) -> AccountRef:
     return AccountRef(
         id=account.id,
-        updated_at=account.updated_at,
+        version=stamp(account.updated_at),
         statuses_count=account.statuses_count,
         followers_count=account.followers_count,
         following_count=account.following_count,
-        last_status_at=account.last_status_at,
+        last_status_day=iso_date(account.last_status_at),
     )
 
 
@@ -103,8 +115,8 @@ def ref_of(status: Status) -> StatusRef:
     reblog = status.reblog if status.reblog_id is not None else None
     return StatusRef(
         id=status.id,
-        updated_at=status.updated_at,
-        poll_updated_at=poll.updated_at if poll is not None else None,
+        version=stamp(status.updated_at),
+        poll_version=stamp(poll.updated_at) if poll is not None else 0,
         replies_count=status.replies_count,
         reblogs_count=status.reblogs_count,
         favourites_count=status.favourites_count,
@@ -208,6 +220,7 @@ class PageParts:
 
     statuses: dict[int, dict[str, Any]]
     accounts: dict[int, dict[str, Any]]
+    extra: dict[str, Any]  # the values of ``extra_keys`` found in the cache
 
 
 def _all_refs(refs: Iterable[StatusRef]) -> list[StatusRef]:
@@ -225,21 +238,27 @@ def _with_counters(entity: dict[str, Any], ref: AccountRef) -> dict[str, Any]:
         "statuses_count": ref.statuses_count,
         "followers_count": ref.followers_count,
         "following_count": ref.following_count,
-        "last_status_at": iso_date(ref.last_status_at),
+        "last_status_at": ref.last_status_day,
     }
 
 
-def load_parts(refs: Sequence[StatusRef], loaded: Mapping[int, Status] | None = None) -> PageParts:
-    """ONE cache read for every status and account of the page; what is missing is built from
-    ``loaded`` (statuses already in memory, with_related shape) or from the database (one load
-    of the missing statuses, one of the missing accounts), then cached."""
+def load_parts(
+    refs: Sequence[StatusRef],
+    loaded: Mapping[int, Status] | None = None,
+    *,
+    extra_keys: Sequence[str] = (),
+) -> PageParts:
+    """ONE cache read for every status and account of the page (and ``extra_keys``, which other
+    readers of the page need: the viewer's filters); what is missing is built from ``loaded``
+    (statuses already in memory, with_related shape) or from the database (one load of the
+    missing statuses, one of the missing accounts), then cached."""
     cache = _cache()
     every = _all_refs(refs)
     status_keys = {ref.key: ref for ref in every}
     account_keys: dict[str, AccountRef] = {}
     for ref in every:
         account_keys.setdefault(ref.account.key, ref.account)
-    hits: dict[str, Any] = cache.get_many([*status_keys, *account_keys])
+    hits: dict[str, Any] = cache.get_many([*status_keys, *account_keys, *extra_keys])
     statuses = {ref.id: hits[key] for key, ref in status_keys.items() if key in hits}
     entities = {ref.id: hits[key] for key, ref in account_keys.items() if key in hits}
 
@@ -286,4 +305,5 @@ def load_parts(refs: Sequence[StatusRef], loaded: Mapping[int, Status] | None = 
         account_id: _with_counters(entity, by_account[account_id])
         for account_id, entity in entities.items()
     }
-    return PageParts(statuses=statuses, accounts=accounts)
+    extra = {key: hits[key] for key in extra_keys if key in hits}
+    return PageParts(statuses=statuses, accounts=accounts, extra=extra)
