@@ -83,31 +83,26 @@ def _ref_columns(stamp: Callable[[str], str], day: Callable[[str], str]) -> str:
     conversation, and the versions of the rows its cached entities are keyed by."""
     return f"""
     s.id, {stamp("s.updated_at")}, s.replies_count, s.reblogs_count, s.favourites_count,
-    s.conversation_id, {stamp("p.updated_at")},
+    s.conversation_id,
     a.id, {stamp("a.updated_at")}, a.statuses_count, a.followers_count, a.following_count,
     {day("a.last_status_at")},
     r.id, {stamp("r.updated_at")}, r.replies_count, r.reblogs_count, r.favourites_count,
-    r.conversation_id, {stamp("rp.updated_at")},
+    r.conversation_id,
     ra.id, {stamp("ra.updated_at")}, ra.statuses_count, ra.followers_count, ra.following_count,
     {day("ra.last_status_at")}
 """
 
 
-# PostgreSQL computes the versions (exact microseconds, as ``status_cache.stamp``) and days
-# itself: converting 130 timestamps per page into datetimes cost more in Python than the rest
-# of the row. Elsewhere (SQLite) the raw values are converted in Python.
-_PG_REF_COLUMNS = _ref_columns(
-    lambda c: f"(EXTRACT(EPOCH FROM {c}) * 1000000)::bigint",
-    lambda c: f"to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-)
+# PostgreSQL hands the versions over as plain timestamps (UTC, the connection's zone) and the
+# days as dates: its C loaders build those, where Django's loader for timestamptz spent more
+# Python per page than the rest of the row. Elsewhere (SQLite) the raw values are converted.
+_PG_REF_COLUMNS = _ref_columns(lambda c: f"{c}::timestamp", lambda c: f"{c}::date")
 _RAW_REF_COLUMNS = _ref_columns(lambda c: c, lambda c: c)
 _REF_JOINS = """
     FROM statuses_status s
     JOIN accounts_account a ON a.id = s.account_id
-    LEFT JOIN statuses_poll p ON p.status_id = s.id
     LEFT JOIN statuses_status r ON r.id = s.reblog_id
     LEFT JOIN accounts_account ra ON ra.id = r.account_id
-    LEFT JOIN statuses_poll rp ON rp.status_id = r.id
 """
 
 
@@ -175,46 +170,34 @@ def _in_list(
 
 
 def _version(value: Any) -> int:
-    """A row version from the page query: computed by PostgreSQL, or a raw timestamp."""
+    """A row version (``status_cache.stamp``) from the page query's timestamp."""
     from statuses.api.status_cache import stamp
 
     if value is None:
         return 0
-    if isinstance(value, int):
-        return value
     return stamp(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def _day(value: Any) -> str | None:
-    """``last_status_at`` as Mastodon's day: computed by PostgreSQL, or a raw timestamp."""
-    if value is None or (isinstance(value, str) and len(value) == 10):
-        return value
+    """``last_status_at`` as Mastodon's YYYY-MM-DD, from the page query's date or timestamp."""
+    if value is None:
+        return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        return value[:10]
     return value.strftime("%Y-%m-%d")
 
 
-def _ref_from_row(row: Sequence[Any], *, raw: bool) -> StatusRef:
+def _ref_from_row(row: Sequence[Any]) -> StatusRef:
     from statuses.api.status_cache import AccountRef, StatusRef
 
     def one(values: Sequence[Any], reblog: StatusRef | None) -> StatusRef:
-        (sid, version, replies, reblogs, favourites, conversation, poll_version,
+        (sid, version, replies, reblogs, favourites, conversation,
          aid, a_version, a_statuses, a_followers, a_following, a_last) = values  # fmt: skip
-        if raw:
-            version, poll_version, a_version = (
-                _version(version), _version(poll_version), _version(a_version)
-            )  # fmt: skip
-            a_last = _day(a_last)
+        account = AccountRef(
+            aid, _version(a_version), a_statuses, a_followers, a_following, _day(a_last)
+        )
         return StatusRef(
-            sid,
-            version,
-            poll_version or 0,
-            replies,
-            reblogs,
-            favourites,
-            conversation,
-            AccountRef(aid, a_version, a_statuses, a_followers, a_following, a_last),
-            reblog,
+            sid, _version(version), replies, reblogs, favourites, conversation, account, reblog
         )
 
     width = len(row) // 2
@@ -233,13 +216,13 @@ def visible_refs(ids: Iterable[int], viewer: Account | None) -> dict[int, Status
     sql = _PUBLIC_REFS_SQL if viewer is None else _VISIBLE_REFS_SQL
     if viewer is not None:
         params = {"me": int(viewer.id), "now": timezone.now()}
-    raw = connection.vendor != "postgresql"
-    sql = sql.replace("{columns}", _RAW_REF_COLUMNS if raw else _PG_REF_COLUMNS)
+    pg = connection.vendor == "postgresql"
+    sql = sql.replace("{columns}", _PG_REF_COLUMNS if pg else _RAW_REF_COLUMNS)
     sql, params = _in_list(sql, "ids", ids, params)
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {row[0]: _ref_from_row(row, raw=raw) for row in rows}
+    return {row[0]: _ref_from_row(row) for row in rows}
 
 
 @dataclass

@@ -1043,6 +1043,9 @@ def _recount_poll(poll: Poll) -> None:
     poll.votes_count = sum(tallies)
     poll.voters_count = votes.values("account_id").distinct().count()
     poll.save(update_fields=["cached_tallies", "votes_count", "voters_count", "updated_at"])
+    # The poll's tallies are part of its status's cached entity, which is keyed by the
+    # status's version (statuses.api.status_cache).
+    Status.objects.filter(id=poll.status_id).update(updated_at=poll.updated_at)
 
 
 def close_poll(poll: Poll) -> bool:

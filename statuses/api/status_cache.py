@@ -3,11 +3,11 @@ building Status and Account dicts, and most of a page was rendered for someone b
 
 What is cached is only what every viewer sees and what changes only when the row is saved: a
 status's entity without its counters, account, boost and viewer flags (keyed by the status's
-``updated_at`` and its poll's), and an account's entity without its counters (keyed by the
-account's ``updated_at``). Keys carry those versions, so an edit or a profile change is a new key
-and nothing needs invalidating; a stale entry can only be an unused one, and expires. Counters,
-conversation and author come with the row that names the status (a ``StatusRef``), read fresh from
-the database on every request, so they are never stale either.
+``updated_at``, which a poll's votes touch too), and an account's entity without its counters
+(keyed by the account's ``updated_at``). Keys carry those versions, so an edit or a profile
+change is a new key and nothing needs invalidating; a stale entry can only be an unused one, and
+expires. Counters, conversation and author come with the row that names the status (a
+``StatusRef``), read fresh from the database on every request, so they are never stale either.
 
 Privacy does not depend on the cache: a page's statuses are chosen by the visibility policy before
 rendering, and the cache holds nothing a viewer-specific check would hide (flags, filters and poll
@@ -46,8 +46,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def stamp(value: datetime | None) -> int:
-    """A row version as exact microseconds since the epoch (0 for none): what the page query
-    computes in SQL (``statuses.selectors``), so both paths name the same cache entry."""
+    """A row version as exact microseconds since the epoch (0 for none; a naive value is UTC,
+    as the page query reads it), so every path names the same cache entry."""
     if value is None:
         return 0
     if value.tzinfo is None:
@@ -79,8 +79,7 @@ class StatusRef:
     changes without a save (counters, conversation), fresh from the database."""
 
     id: int
-    version: int  # stamp(updated_at)
-    poll_version: int  # stamp(poll.updated_at), 0 without a poll
+    version: int  # stamp(updated_at); a poll's votes touch its status's updated_at too
     replies_count: int
     reblogs_count: int
     favourites_count: int
@@ -90,7 +89,7 @@ class StatusRef:
 
     @property
     def key(self) -> str:
-        return f"st:{self.id}:{self.version}:{self.poll_version}"
+        return f"st:{self.id}:{self.version}"
 
     @property
     def proper(self) -> StatusRef:
@@ -111,12 +110,10 @@ def account_ref_of(account: Account) -> AccountRef:
 
 def ref_of(status: Status) -> StatusRef:
     """The ref of a status loaded with ``statuses.selectors.with_related``."""
-    poll = poll_of(status) if status.reblog_id is None else None
     reblog = status.reblog if status.reblog_id is not None else None
     return StatusRef(
         id=status.id,
         version=stamp(status.updated_at),
-        poll_version=stamp(poll.updated_at) if poll is not None else 0,
         replies_count=status.replies_count,
         reblogs_count=status.reblogs_count,
         favourites_count=status.favourites_count,
