@@ -17,7 +17,8 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 class JSONSerializer:
     """For caches of plain data (rendered entities): orjson decodes a status entity several
-    times faster than pickle. Integers stay raw, as Django stores them, so ``incr`` works."""
+    times faster than pickle. Integers stay raw, as Django stores them, so ``incr`` works, and
+    bytes (entities already encoded as JSON) come back as they were stored."""
 
     def __init__(self, protocol: Any = None) -> None:
         pass
@@ -25,12 +26,17 @@ class JSONSerializer:
     def dumps(self, obj: Any) -> bytes | int:
         if type(obj) is int:
             return obj
+        if type(obj) is bytes:
+            return _RAW + obj
         return orjson.dumps(obj)
 
     def loads(self, data: bytes) -> Any:
-        # Entities start with "{" or "[": trying int() on them first and catching the error
-        # cost more than decoding them.
-        if data[:1] in _INTEGER_STARTS:
+        first = data[:1]
+        if first == _RAW:
+            return data[1:]
+        # JSON values start with "{" or "[": trying int() on them first and catching the
+        # error cost more than decoding them.
+        if first in _INTEGER_STARTS:
             try:
                 return int(data)
             except ValueError:
@@ -38,6 +44,7 @@ class JSONSerializer:
         return orjson.loads(data)
 
 
+_RAW = b"\x00"  # never the first byte of JSON or of an integer
 _INTEGER_STARTS = frozenset(b"-0123456789"[i : i + 1] for i in range(11))
 
 

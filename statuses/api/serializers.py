@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.utils import timezone
 
 from accounts.api.serializers import render_account
 from accounts.models import Account
 from fedisocial.api.dates import iso
+from fedisocial.api.renderers import Prerendered
 from statuses.api import status_cache
 from statuses.api.status_cache import StatusRef
 from statuses.filters import (
@@ -80,6 +82,18 @@ def render_poll_data(
     return data
 
 
+class RenderedStatus(Prerendered):
+    """A Status entity rendered for a viewer: its JSON, its id, and whether one of the viewer's
+    ``hide`` filters matched it (pages leave those out)."""
+
+    __slots__ = ("hidden", "id")
+
+    def __init__(self, json: bytes, *, id: str, hidden: bool) -> None:
+        super().__init__(json)
+        self.id = id
+        self.hidden = hidden
+
+
 def render_status(
     status: Status,
     *,
@@ -87,20 +101,26 @@ def render_status(
     flags: RelationshipsMap | None = None,
     with_source: bool = False,
     filtered: Mapping[int, list[dict[str, Any]]] | None = None,
-) -> dict[str, Any]:
+) -> RenderedStatus:
     """One status rendered from its loaded row (``filtered``: rendered FilterResults by
     status id, see ``filtered_map``). Pages go through ``render_statuses`` instead."""
     ref = status_cache.ref_of(status)
-    bases = {status.id: status_cache.status_base(status)}
-    accounts = {status.account_id: render_account(status.account)}
-    if status.reblog_id is not None and status.reblog is not None:
-        bases[status.reblog.id] = status_cache.status_base(status.reblog)
-        accounts[status.reblog.account_id] = render_account(status.reblog.account)
+    shown = [(status, ref)]
+    if status.reblog_id is not None and status.reblog is not None and ref.reblog is not None:
+        shown.append((status.reblog, ref.reblog))
+    bases = {s.id: status_cache.cached_status(s) for s, _ in shown}
+    accounts = {
+        s.account_id: status_cache.account_json(status_cache.account_base(s.account), r.account)
+        for s, r in shown
+    }
     parts = status_cache.PageParts(statuses=bases, accounts=accounts, extra={})
-    data = assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered)
-    if with_source:
-        data["text"] = status.text
-    return data
+    text = status.text if with_source else None
+    return _rendered(ref, parts, viewer=viewer, flags=flags, filtered=filtered, text=text)
+
+
+_TRUE_FALSE = (b"false", b"true")
+_COUNTERS = b'{%b,"replies_count":%d,"reblogs_count":%d,"favourites_count":%d,"account":%b'
+_FLAGS = b',"favourited":%b,"reblogged":%b,"muted":%b,"bookmarked":%b,"filtered":%b'
 
 
 def assemble(
@@ -110,42 +130,74 @@ def assemble(
     viewer: Account | None,
     flags: RelationshipsMap | None,
     filtered: Mapping[int, list[dict[str, Any]]] | None,
-) -> dict[str, Any]:
-    """Mastodon's Status from the cached base, the row's live counters, the account entity and
-    the viewer's flags."""
+    text: str | None = None,
+) -> bytes:
+    """Mastodon's Status as JSON, from the cached members, the row's live counters, the
+    account entity and the viewer's flags: written out as bytes, nothing decoded."""
     base = parts.statuses[ref.id]
-    data = {key: value for key, value in base.items() if key[0] != "_"}
     reblog = ref.reblog
-    data["replies_count"] = ref.replies_count
-    data["reblogs_count"] = ref.reblogs_count
-    data["favourites_count"] = ref.favourites_count
-    data["account"] = parts.accounts[ref.account.id]
-    data["reblog"] = (
+    out = [
+        _COUNTERS
+        % (
+            base.members,
+            ref.replies_count,
+            ref.reblogs_count,
+            ref.favourites_count,
+            parts.accounts[ref.account.id],
+        ),
+        b',"reblog":',
         assemble(reblog, parts, viewer=viewer, flags=flags, filtered=filtered)
         if reblog is not None
-        else None
-    )
-    poll = base["_poll"] if reblog is None else None
-    data["poll"] = render_poll_data(poll, flags, viewer) if poll is not None else None
+        else b"null",
+        b',"poll":',
+    ]
+    poll = base.poll if reblog is None else None
+    out.append(b"null" if poll is None else orjson.dumps(render_poll_data(poll, flags, viewer)))
     # `text` (the source) is nullable: Mastodon fills it only when a client asked for the
     # source (the DELETE answer, for redrafting).
-    data["text"] = None
+    out.append(b',"text":')
+    out.append(orjson.dumps(text))
     if viewer is not None:
         flags = flags or RelationshipsMap()
         # A boost answers for what it shows (Mastodon's `status.proper`): the original.
         proper = ref.proper
-        data["favourited"] = proper.id in flags.favourited
-        data["reblogged"] = proper.id in flags.reblogged
-        data["muted"] = (proper.conversation_id or 0) in flags.muted_conversations
-        data["bookmarked"] = proper.id in flags.bookmarked
-        data["filtered"] = list((filtered or {}).get(ref.id, ()))
+        matched = (filtered or {}).get(ref.id)
+        out.append(
+            _FLAGS
+            % (
+                _TRUE_FALSE[proper.id in flags.favourited],
+                _TRUE_FALSE[proper.id in flags.reblogged],
+                _TRUE_FALSE[(proper.conversation_id or 0) in flags.muted_conversations],
+                _TRUE_FALSE[proper.id in flags.bookmarked],
+                orjson.dumps(matched) if matched else b"[]",
+            )
+        )
         if (
             ref.account.id == viewer.id
             and reblog is None
-            and base["_visibility"] in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
+            and base.visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
         ):
-            data["pinned"] = ref.id in flags.pinned
-    return data
+            out.append(b',"pinned":' + _TRUE_FALSE[ref.id in flags.pinned])
+    out.append(b"}")
+    return b"".join(out)
+
+
+def _rendered(
+    ref: StatusRef,
+    parts: status_cache.PageParts,
+    *,
+    viewer: Account | None,
+    flags: RelationshipsMap | None,
+    filtered: Mapping[int, list[dict[str, Any]]] | None,
+    text: str | None = None,
+) -> RenderedStatus:
+    matched = (filtered or {}).get(ref.id) or ()
+    hide = FilterAction.HIDE.label
+    return RenderedStatus(
+        assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered, text=text),
+        id=str(ref.id),
+        hidden=any(r["filter"]["filter_action"] == hide for r in matched),
+    )
 
 
 def filtered_map(
@@ -168,7 +220,7 @@ def _rendered_results(
 
 def render_statuses(
     statuses: list[Status], viewer: Account | None, *, context: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[RenderedStatus]:
     """A page of loaded statuses (with_related shape); see ``render_refs``."""
     refs = [status_cache.ref_of(s) for s in statuses]
     return render_refs(refs, viewer, context=context, loaded={s.id: s for s in statuses})
@@ -180,7 +232,7 @@ def render_refs(
     *,
     context: str | None = None,
     loaded: Mapping[int, Status] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RenderedStatus]:
     """A page of statuses with the viewer's flags batched: constant queries per page (none
     beyond the flags and filters once the cache holds the page). ``context`` (a
     FilterContext) fills ``filtered`` with the viewer's filters for it; without one it stays
@@ -197,7 +249,7 @@ def render_refs(
         subjects = [_subject(ref, parts) for ref in refs]
         results = filter_subjects(subjects, viewer, context, cached=parts.extra)
         filtered = _rendered_results(results)
-    return [assemble(ref, parts, viewer=viewer, flags=flags, filtered=filtered) for ref in refs]
+    return [_rendered(ref, parts, viewer=viewer, flags=flags, filtered=filtered) for ref in refs]
 
 
 def _flags(
@@ -213,7 +265,7 @@ def _flags(
             ids.add(one.id)
             if one.conversation_id:
                 conversations.add(one.conversation_id)
-            poll = parts.statuses[one.id]["_poll"]
+            poll = parts.statuses[one.id].poll
             if poll is not None:
                 polls.add(poll["id"])
     return viewer_flags(viewer, ids, conversations, polls)
@@ -226,29 +278,23 @@ def _subject(ref: StatusRef, parts: status_cache.PageParts) -> FilterSubject:
         id=ref.id,
         reblog_id=ref.reblog.id if ref.reblog is not None else None,
         author_id=proper.account.id,
-        text=lambda: base["_search"] or "",
+        text=lambda: base.search or "",
     )
 
 
 def render_one(
     status: Status, viewer: Account | None, *, context: str | None = None, **kwargs: Any
-) -> dict[str, Any]:
+) -> RenderedStatus:
     flags = relationships_map([status], viewer)
     filtered = filtered_map([status], viewer, context)
     return render_status(status, viewer=viewer, flags=flags, filtered=filtered, **kwargs)
 
 
-def is_hidden(entity: Mapping[str, Any]) -> bool:
-    """A rendered status one of whose filters has the ``hide`` action."""
-    hide = FilterAction.HIDE.label
-    return any(r["filter"]["filter_action"] == hide for r in entity.get("filtered") or ())
-
-
-def without_hidden(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def without_hidden(entities: list[RenderedStatus]) -> list[RenderedStatus]:
     """Rendered statuses minus those a ``hide`` filter matched. Mastodon leaves hiding to
     clients (they read ``filtered``); we also drop them here, which is what v1 clients asked
     for with ``irreversible`` and what v2 clients would do themselves."""
-    return [e for e in entities if not is_hidden(e)]
+    return [e for e in entities if not e.hidden]
 
 
 def render_context(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from django.core.cache import caches
 
 from accounts.api.serializers import render_account
@@ -34,6 +35,9 @@ from statuses.selectors import load_statuses, poll_of
 
 # A day: entries of statuses nobody reads any more leave on their own.
 TTL = 24 * 3600
+# In every key: a server running a new version never reads entries an older one wrote in
+# another shape (they expire unread). Bump it whenever what is cached changes shape.
+FORMAT = 2
 QUOTE_APPROVAL_DENIED = {"automatic": [], "manual": [], "current_user": "denied"}
 
 
@@ -70,7 +74,7 @@ class AccountRef:
 
     @property
     def key(self) -> str:
-        return f"ac:{self.id}:{self.version}"
+        return f"ac{FORMAT}:{self.id}:{self.version}"
 
 
 @dataclass(slots=True)
@@ -89,7 +93,7 @@ class StatusRef:
 
     @property
     def key(self) -> str:
-        return f"st:{self.id}:{self.version}"
+        return f"st{FORMAT}:{self.id}:{self.version}"
 
     @property
     def proper(self) -> StatusRef:
@@ -143,7 +147,8 @@ def poll_data(poll: Poll) -> dict[str, Any]:
 
 def status_base(status: Status) -> dict[str, Any]:
     """A status's entity as every viewer sees it, minus counters, account, boost, poll and
-    flags; keys starting with ``_`` are for assembling and never sent."""
+    flags; keys starting with ``_`` are for assembling and never sent (``cached_status``
+    encodes it)."""
     boost = status.reblog_id is not None
     poll = None if boost else poll_of(status)
     data: dict[str, Any] = {
@@ -203,8 +208,67 @@ def _tags(status: Status) -> list[dict[str, Any]]:
     ]
 
 
-def account_base(account: Account) -> dict[str, Any]:
-    return render_account(account)
+@dataclass(slots=True)
+class CachedStatus:
+    """A status's viewer-independent entity as it is cached: its members already encoded as
+    JSON (``"id":"1",...``, without braces), and what assembling and filtering need."""
+
+    members: bytes
+    account_id: int
+    visibility: int
+    poll: dict[str, Any] | None
+    search: str | None
+
+    def encode(self) -> bytes:
+        """One cache value: a JSON header line, then the members (orjson never writes a raw
+        newline, so the first one ends the header)."""
+        header = orjson.dumps([self.account_id, self.visibility, self.poll, self.search])
+        return header + b"\n" + self.members
+
+    @classmethod
+    def decode(cls, value: bytes) -> CachedStatus:
+        header, _, members = value.partition(b"\n")
+        account_id, visibility, poll, search = orjson.loads(header)
+        return cls(members, account_id, visibility, poll, search)
+
+
+def _members(entity: dict[str, Any]) -> bytes:
+    """An object's members as JSON, without its braces."""
+    return orjson.dumps(entity)[1:-1]
+
+
+def cached_status(status: Status) -> CachedStatus:
+    base = status_base(status)
+    return CachedStatus(
+        members=_members({k: v for k, v in base.items() if k[0] != "_"}),
+        account_id=base["_account_id"],
+        visibility=base["_visibility"],
+        poll=base["_poll"],
+        search=base["_search"],
+    )
+
+
+ACCOUNT_COUNTERS = ("statuses_count", "followers_count", "following_count", "last_status_at")
+
+
+def account_base(account: Account) -> bytes:
+    """An account's entity without its counters, as cached: its members encoded as JSON."""
+    entity = render_account(account)
+    for key in ACCOUNT_COUNTERS:
+        del entity[key]
+    return _members(entity)
+
+
+_ACCOUNT_JSON = (
+    b'{%b,"statuses_count":%d,"followers_count":%d,"following_count":%d,"last_status_at":%b}'
+)
+
+
+def account_json(members: bytes, ref: AccountRef) -> bytes:
+    """The Account entity as JSON: cached members and the row's live counters."""
+    day = b"null" if ref.last_status_day is None else b'"%b"' % ref.last_status_day.encode()
+    counters = (ref.statuses_count, ref.followers_count, ref.following_count, day)
+    return _ACCOUNT_JSON % (members, *counters)
 
 
 # --- Loading a page's parts: the cache first, the database for what it lacks ------------------
@@ -212,11 +276,11 @@ def account_base(account: Account) -> dict[str, Any]:
 
 @dataclass
 class PageParts:
-    """The cached parts of a page: status bases by status id, account entities (counters
+    """The cached parts of a page: statuses by status id, Account entities (JSON, counters
     applied) by account id."""
 
-    statuses: dict[int, dict[str, Any]]
-    accounts: dict[int, dict[str, Any]]
+    statuses: dict[int, CachedStatus]
+    accounts: dict[int, bytes]
     extra: dict[str, Any]  # the values of ``extra_keys`` found in the cache
 
 
@@ -227,16 +291,6 @@ def _all_refs(refs: Iterable[StatusRef]) -> list[StatusRef]:
         if ref.reblog is not None:
             found.setdefault(ref.reblog.id, ref.reblog)
     return list(found.values())
-
-
-def _with_counters(entity: dict[str, Any], ref: AccountRef) -> dict[str, Any]:
-    return {
-        **entity,
-        "statuses_count": ref.statuses_count,
-        "followers_count": ref.followers_count,
-        "following_count": ref.following_count,
-        "last_status_at": ref.last_status_day,
-    }
 
 
 def load_parts(
@@ -256,8 +310,12 @@ def load_parts(
     for ref in every:
         account_keys.setdefault(ref.account.key, ref.account)
     hits: dict[str, Any] = cache.get_many([*status_keys, *account_keys, *extra_keys])
-    statuses = {ref.id: hits[key] for key, ref in status_keys.items() if key in hits}
-    entities = {ref.id: hits[key] for key, ref in account_keys.items() if key in hits}
+    statuses = {
+        ref.id: CachedStatus.decode(hits[key]) for key, ref in status_keys.items() if key in hits
+    }
+    entities: dict[int, bytes] = {
+        ref.id: hits[key] for key, ref in account_keys.items() if key in hits
+    }
 
     in_memory = dict(loaded or {})
     for status in list(in_memory.values()):
@@ -282,7 +340,8 @@ def load_parts(
         for ref in missing:
             status = in_memory.get(ref.id)
             if status is not None:  # else deleted since the page was read: left out
-                statuses[ref.id] = fresh[ref.key] = status_base(status)
+                statuses[ref.id] = cached = cached_status(status)
+                fresh[ref.key] = cached.encode()
 
     lacking = [ref for ref in account_keys.values() if ref.id not in entities]
     if lacking:
@@ -299,8 +358,8 @@ def load_parts(
         cache.set_many(fresh, timeout=TTL)
     by_account = {ref.account.id: ref.account for ref in every}
     accounts = {
-        account_id: _with_counters(entity, by_account[account_id])
-        for account_id, entity in entities.items()
+        account_id: account_json(members, by_account[account_id])
+        for account_id, members in entities.items()
     }
     extra = {key: hits[key] for key in extra_keys if key in hits}
     return PageParts(statuses=statuses, accounts=accounts, extra=extra)

@@ -11,7 +11,7 @@ from typing import Any
 from accounts.api.serializers import render_account
 from accounts.models import Account
 from fedisocial.api.dates import iso
-from statuses.api.serializers import is_hidden, render_statuses
+from statuses.api.serializers import RenderedStatus, render_statuses
 from statuses.models import Status
 from timelines.models import List, Marker, Notification, NotificationPolicy
 from timelines.selectors import (
@@ -46,14 +46,14 @@ def render_markers(markers: list[Marker]) -> dict[str, Any]:
 
 def _rendered_by_id(
     statuses: list[Status], viewer: Account, *, context: str | None = None
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, RenderedStatus]:
     unique = list({s.id: s for s in statuses}.values())
     rendered = render_statuses(unique, viewer, context=context)
     return {s.id: data for s, data in zip(unique, rendered, strict=True)}
 
 
 def render_notification(
-    notification: Notification, status: dict[str, Any] | None
+    notification: Notification, status: RenderedStatus | None
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": str(notification.id),
@@ -78,7 +78,7 @@ def render_notifications(items: list[NotificationItem], viewer: Account) -> list
 
 def without_hidden_notifications(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Notifications minus those whose status a ``hide`` filter matched."""
-    return [n for n in notifications if "status" not in n or not is_hidden(n["status"])]
+    return [n for n in notifications if "status" not in n or not n["status"].hidden]
 
 
 def render_conversations(items: list[ConversationItem], viewer: Account) -> list[dict[str, Any]]:
@@ -130,7 +130,7 @@ def render_grouped_notifications(
 def without_hidden_groups(data: dict[str, Any]) -> dict[str, Any]:
     """Grouped results minus the groups whose status a ``hide`` filter matched, with that
     status and the accounts only those groups named."""
-    hidden = {s["id"] for s in data["statuses"] if is_hidden(s)}
+    hidden = {s.id for s in data["statuses"] if s.hidden}
     if not hidden:
         return data
     groups = [g for g in data["notification_groups"] if g.get("status_id") not in hidden]
@@ -138,7 +138,7 @@ def without_hidden_groups(data: dict[str, Any]) -> dict[str, Any]:
     return {
         **data,
         "accounts": [a for a in data["accounts"] if a["id"] in named],
-        "statuses": [s for s in data["statuses"] if s["id"] not in hidden],
+        "statuses": [s for s in data["statuses"] if s.id not in hidden],
         "notification_groups": groups,
     }
 
