@@ -46,6 +46,7 @@ def _cache() -> Any:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the page query's UTC timestamps are naive
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -54,9 +55,7 @@ def stamp(value: datetime | None) -> int:
     as the page query reads it), so every path names the same cache entry."""
     if value is None:
         return 0
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - _EPOCH) // _MICROSECOND
+    return (value - (_NAIVE_EPOCH if value.tzinfo is None else _EPOCH)) // _MICROSECOND
 
 
 # Plain (not frozen) slotted classes: a page builds ~80 of these, and a frozen dataclass's
