@@ -60,6 +60,9 @@ class Account(models.Model):
     featured_url = models.CharField(max_length=2048, blank=True, default="")
     actor_type = models.CharField(max_length=32, blank=True, default="Person")
     public_key = models.TextField(blank=True, default="")
+    # The id of ``public_key`` (``<uri>#main-key`` as Mastodon names it, or a key document's
+    # URL): how a signed request names its signer.
+    key_id = models.CharField(max_length=2048, blank=True, default="", db_index=True)
     private_key = models.TextField(blank=True, default="")
     fetched_at = models.DateTimeField(null=True, blank=True)
 

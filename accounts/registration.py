@@ -36,7 +36,18 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 72
 LOCALE_RE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{2,8})?$", re.IGNORECASE)
 RESERVED_USERNAMES = frozenset(
-    {"admin", "support", "help", "root", "webmaster", "administrator", "mod", "moderator"}
+    {
+        "admin",
+        "support",
+        "help",
+        "root",
+        "webmaster",
+        "administrator",
+        "mod",
+        "moderator",
+        # the instance actor's (federation.actors)
+        "instance.actor",
+    }
 )
 CONFIRMATION_PATH = "/auth/confirmation"
 

@@ -29,6 +29,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import featured_tag_usage
+from federation import outbox as federation
 from statuses.formatting import is_valid_hashtag, normalize_hashtag
 from statuses.models import Tag
 from timelines.models import Notification
@@ -237,7 +238,7 @@ def update_profile(
         )
         for request in pending:
             authorize_follow_request(account, request.account)
-    # federation: queue an Update of the actor to followers' inboxes.
+    federation.notify("account.updated", account_id=account.id)
     return account
 
 
@@ -253,32 +254,53 @@ def _count_follow(follower_id: int, target_id: int, delta: int) -> None:
     )
 
 
-def _drop_follow(follower: Account, target: Account, *, unmerge: bool = True) -> bool:
+def _drop_follow(follower: Account, target: Account, *, unmerge: bool = True) -> Follow | None:
     """Delete a follow and what hangs on it (counters, the endorsement, the follower's feed
-    unless the caller unmerges itself); True if there was one."""
-    deleted, _ = Follow.objects.filter(account_id=follower.id, target_account_id=target.id).delete()
-    if not deleted:
-        return False
+    unless the caller unmerges itself); the deleted follow, None if there was none."""
+    follow = Follow.objects.filter(account_id=follower.id, target_account_id=target.id).first()
+    if follow is None:
+        return None
+    follow.delete()
     _count_follow(follower.id, target.id, -1)
     # Mastodon removes an endorsement with the follow it depends on.
     AccountPin.objects.filter(account_id=follower.id, target_account_id=target.id).delete()
     if unmerge and follower.local:
         unmerge_from_home_task.delay_on_commit(follower.id, target.id)
-    return True
+    return follow
 
 
-def _drop_follow_request(requester: Account, target: Account) -> bool:
-    """Delete a pending request and its follow_request notification; True if there was one."""
-    deleted, _ = FollowRequest.objects.filter(
+def _drop_follow_request(requester: Account, target: Account) -> FollowRequest | None:
+    """Delete a pending request and its follow_request notification; the deleted request,
+    None if there was none."""
+    request = FollowRequest.objects.filter(
         account_id=requester.id, target_account_id=target.id
+    ).first()
+    if request is None:
+        return None
+    request.delete()
+    Notification.objects.filter(
+        account_id=target.id,
+        from_account_id=requester.id,
+        type=Notification.Type.FOLLOW_REQUEST,
     ).delete()
-    if deleted:
-        Notification.objects.filter(
-            account_id=target.id,
-            from_account_id=requester.id,
-            type=Notification.Type.FOLLOW_REQUEST,
-        ).delete()
-    return bool(deleted)
+    return request
+
+
+def _federate_relationship(
+    event: str, relation: Follow | FollowRequest | Block | None, account_id: int, target_id: int
+) -> None:
+    """Tell a remote party that a relationship between ``account_id`` and ``target_id`` ended
+    (``follow.undone``, ``follow.rejected``, ``block.deleted``): the row is gone by the time
+    the publisher runs, so its id and uri travel with the event."""
+    if relation is None:
+        return
+    federation.notify(
+        event,
+        account_id=account_id,
+        target_id=target_id,
+        **{"follow_id" if event.startswith("follow") else "block_id": relation.id},
+        uri=relation.uri,
+    )
 
 
 def _create_follow(
@@ -318,8 +340,14 @@ def follow_account(
     reblogs: bool | None = None,
     notify: bool | None = None,
     languages: list[str] | None = None,
+    uri: str = "",
 ) -> Follow | FollowRequest:
     """Follow ``target``, or ask to when it is locked (Mastodon's FollowService).
+
+    A remote target is always asked (a Follow activity goes to its server) and followed once
+    its Accept arrives (``authorize_follow_request``). A remote ``account`` following a local
+    one (the inbox) passes its Follow activity's id as ``uri``; an unlocked target accepts it
+    at once (an Accept goes back).
 
     Options left as ``None`` take their defaults (boosts shown, no notifications, all languages)
     on a new follow and stay as they are on an existing follow or request, so following again
@@ -350,7 +378,7 @@ def follow_account(
         "notify": bool(notify),
         "languages": languages or None,
     }
-    if target.locked:
+    if target.locked or not target.local:
         request, _ = FollowRequest.objects.get_or_create(
             account=account,
             target_account=target,
@@ -358,32 +386,42 @@ def follow_account(
                 "show_reblogs": options["reblogs"],
                 "notify": options["notify"],
                 "languages": options["languages"],
+                "uri": uri,
             },
         )
-        notify_account(target, Notification.Type.FOLLOW_REQUEST, from_account=account)
-        # federation: deliver a Follow activity to a remote target's inbox.
+        if target.local:
+            notify_account(target, Notification.Type.FOLLOW_REQUEST, from_account=account)
+        else:
+            federation.notify("follow.requested", request_id=request.id)
         return request
 
-    # federation: a remote target gets a Follow activity; Mastodon then keeps a FollowRequest
-    # until its Accept arrives (authorize_follow_request turns it into this Follow).
-    follow = _create_follow(account, target, **options)
+    follow = _create_follow(account, target, **options, uri=uri)
     notify_account(target, Notification.Type.FOLLOW, from_account=account)
+    if not account.local:
+        federation.notify(
+            "follow.accepted",
+            account_id=account.id,
+            target_id=target.id,
+            follow_id=follow.id,
+            uri=follow.uri,
+        )
     return follow
 
 
 @transaction.atomic
 def unfollow_account(account: Account, target: Account) -> None:
     """Stop following ``target``, or withdraw a pending request (Mastodon's UnfollowService)."""
-    _drop_follow(account, target)
-    _drop_follow_request(account, target)
-    # federation: deliver Undo(Follow) to a remote target.
+    follow = _drop_follow(account, target) or _drop_follow_request(account, target)
+    if account.local and not target.local:
+        _federate_relationship("follow.undone", follow, account.id, target.id)
 
 
 @transaction.atomic
 def remove_from_followers(account: Account, follower: Account) -> None:
     """Make ``follower`` stop following ``account`` (Mastodon's RemoveFromFollowersService)."""
-    _drop_follow(follower, account)
-    # federation: deliver Reject(Follow) to a remote follower.
+    follow = _drop_follow(follower, account)
+    if not follower.local:
+        _federate_relationship("follow.rejected", follow, follower.id, account.id)
 
 
 @transaction.atomic
@@ -401,16 +439,25 @@ def authorize_follow_request(account: Account, requester: Account) -> Follow:
         uri=request.uri,
     )
     _drop_follow_request(requester, account)
-    # federation: deliver Accept(Follow) to a remote requester.
+    if not requester.local and account.local:
+        federation.notify(
+            "follow.accepted",
+            account_id=requester.id,
+            target_id=account.id,
+            follow_id=follow.id,
+            uri=follow.uri,
+        )
     return follow
 
 
 @transaction.atomic
 def reject_follow_request(account: Account, requester: Account) -> None:
     """Refuse a pending request; raises ``FollowRequest.DoesNotExist`` (404) when there is none."""
-    if not _drop_follow_request(requester, account):
+    request = _drop_follow_request(requester, account)
+    if request is None:
         raise FollowRequest.DoesNotExist("No pending follow request from that account")
-    # federation: deliver Reject(Follow) to a remote requester.
+    if not requester.local and account.local:
+        _federate_relationship("follow.rejected", request, requester.id, account.id)
 
 
 # --- Blocks and mutes ----------------------------------------------------------------------------
@@ -428,19 +475,24 @@ def block_account(account: Account, target: Account) -> Block | None:
     _drop_follow(target, account, unmerge=False)
     _drop_follow_request(account, target)
     _drop_follow_request(target, account)
-    block, _ = Block.objects.get_or_create(account=account, target_account=target)
+    block, created = Block.objects.get_or_create(account=account, target_account=target)
     Notification.objects.filter(account_id=account.id, from_account_id=target.id).delete()
     for owner, other in ((account, target), (target, account)):
         if owner.local:
             unmerge_from_home_task.delay_on_commit(owner.id, other.id)
-    # federation: deliver Block to a remote target.
+    if created and account.local and not target.local:
+        federation.notify("block.created", block_id=block.id)
     return block
 
 
 @transaction.atomic
 def unblock_account(account: Account, target: Account) -> None:
-    Block.objects.filter(account_id=account.id, target_account_id=target.id).delete()
-    # federation: deliver Undo(Block) to a remote target.
+    block = Block.objects.filter(account_id=account.id, target_account_id=target.id).first()
+    if block is None:
+        return
+    block.delete()
+    if account.local and not target.local:
+        _federate_relationship("block.deleted", block, account.id, target.id)
 
 
 @transaction.atomic
@@ -526,13 +578,14 @@ def block_domain(account: Account, *, domain: str) -> AccountDomainBlock:
         target_account_id=account.id, account__domain=domain
     ).select_related("account")
     for follow in followers:
-        _drop_follow(follow.account, account)
+        dropped = _drop_follow(follow.account, account)
+        _federate_relationship("follow.rejected", dropped, follow.account_id, account.id)
     requests = FollowRequest.objects.filter(
         target_account_id=account.id, account__domain=domain
     ).select_related("account")
     for request in requests:
-        _drop_follow_request(request.account, account)
-    # federation: deliver Reject(Follow) for each removed follower.
+        dropped_request = _drop_follow_request(request.account, account)
+        _federate_relationship("follow.rejected", dropped_request, request.account_id, account.id)
     return block
 
 

@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -346,7 +347,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per request at INFO: every delivery and fetch would be logged twice.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # Feeds keep the newest entries per home/list feed, as Mastodon keeps 800 in Redis.
@@ -356,8 +362,31 @@ FEED_MAX_ITEMS = int(env("FEED_MAX_ITEMS", "3000"))
 # The benchmark's anchor views (/_bench/plain, /_bench/db40); only `make bench` turns them on.
 BENCH_ANCHORS = env_bool("BENCH_ANCHORS", False)
 
+# --- Federation ---------------------------------------------------------------------------------
+
+# Authorized fetch (Mastodon's secure mode): GETs of ActivityPub documents must be signed, and
+# blocked domains get nothing.
+AUTHORIZED_FETCH = env_bool("AUTHORIZED_FETCH", False)
+# Deliveries are retried for this long after an activity was queued (Mastodon: about 3 days).
+FEDERATION_RETRY_PERIOD = timedelta(seconds=int(env("FEDERATION_RETRY_SECONDS", "259200")))
+# A domain failing on this many distinct days is marked unavailable (Mastodon's tracker: 7).
+FEDERATION_UNAVAILABLE_AFTER_DAYS = int(env("FEDERATION_UNAVAILABLE_AFTER_DAYS", "7"))
+# The length of a "day" for that count; only tests make it shorter.
+FEDERATION_FAILURE_DAY_SECONDS = int(env("FEDERATION_FAILURE_DAY_SECONDS", "86400"))
+# Inboxes one delivery task posts to at once.
+FEDERATION_DELIVERY_CONCURRENCY = int(env("FEDERATION_DELIVERY_CONCURRENCY", "16"))
+# The largest activity an inbox accepts.
+FEDERATION_MAX_BODY_BYTES = 1_048_576
+
 # Periodic work, run by the one Celery beat (in-process under `make run`).
 CELERY_BEAT_SCHEDULE = {
+    "deliver-due": {"task": "federation.tasks.deliver_due_task", "schedule": 30.0},
+    "process-inbox": {"task": "federation.tasks.process_inbox_task", "schedule": 30.0},
+    "probe-unavailable-domains": {
+        "task": "federation.tasks.probe_unavailable_domains_task",
+        "schedule": 6 * 3600.0,
+    },
+    "prune-deliveries": {"task": "federation.tasks.prune_deliveries_task", "schedule": 3600.0},
     "publish-scheduled-statuses": {
         "task": "statuses.tasks.publish_due_scheduled_statuses_task",
         "schedule": 30.0,

@@ -35,6 +35,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import Account, Application, User
+from federation import outbox as federation
 from fedisocial.db import prepared_cursor
 from statuses import formatting
 from statuses.counting import grapheme_length, over_limit
@@ -734,6 +735,8 @@ def update_status(
         _snapshot(status, account_id=account.id, at=now)
         _notify_mentioned(status, newly_mentioned)
         _notify_boosters_of_update(status)
+        if status.local:
+            federation.notify("status.updated", status_id=status.id)
     return status
 
 
@@ -855,6 +858,8 @@ def discard_status(status: Status) -> None:
     StatusPin.objects.filter(status_id=status.id).delete()
     Notification.objects.filter(status_id__in=[status.id, *boost_ids]).delete()
     unfan_status_task.delay_on_commit(status.id)
+    if status.local:
+        federation.notify("status.deleted", status_id=status.id)
 
 
 # --- Interactions --------------------------------------------------------------------------
@@ -928,14 +933,25 @@ def favourite_status(account: Account, status: Status) -> Favourite:
     if created:
         Status.objects.filter(id=original.id).update(favourites_count=F("favourites_count") + 1)
         notify(original.account, Notification.Type.FAVOURITE, from_account=account, status=original)
+        if account.local and not original.account.local:
+            federation.notify("favourite.created", favourite_id=favourite.id)
     return favourite
 
 
 @transaction.atomic
 def unfavourite_status(account: Account, status: Status) -> Status:
     original = _original(status)
-    deleted, _ = Favourite.objects.filter(account=account, status=original).delete()
-    if deleted:
+    favourite = Favourite.objects.filter(account=account, status=original).first()
+    if favourite is not None:
+        favourite.delete()
+        if account.local and not original.account.local:
+            federation.notify(
+                "favourite.deleted",
+                account_id=account.id,
+                status_id=original.id,
+                favourite_id=favourite.id,
+                uri=favourite.uri,
+            )
         Status.objects.filter(id=original.id).update(
             favourites_count=Greatest(F("favourites_count") - 1, 0)
         )
@@ -1026,10 +1042,12 @@ def vote(account: Account, poll: Poll, *, choices: list[int]) -> Poll:
         already = PollVote.objects.filter(poll=poll, account=account).exists()
         if already or (len(unique_choices) > 1 and not poll.multiple):
             raise StatusValidationError("You have already voted on this poll")
-        PollVote.objects.bulk_create(
+        votes = PollVote.objects.bulk_create(
             [PollVote(poll=poll, account=account, choice=c) for c in unique_choices]
         )
         _recount_poll(poll)
+        if account.local and not status.account.local:
+            federation.notify("poll.voted", vote_ids=[v.id for v in votes])
     return poll
 
 

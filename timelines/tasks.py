@@ -12,10 +12,15 @@ from timelines.models import List
 
 @shared_task(ignore_result=True)
 def fan_out_status_task(status_id: int) -> None:
-    """Push a new status into the home and list feeds of everyone who should see it."""
+    """Push a new status into the home and list feeds of everyone who should see it; a local
+    one then goes to other servers too (its Create or Announce), in the same task."""
     status = fanout.load_for_fan_out(status_id)
     if status is not None:
         fanout.fan_out_on_write(status)
+        if status.local:
+            from federation.outbox import distribute_status
+
+            distribute_status(status)
 
 
 @shared_task(ignore_result=True)

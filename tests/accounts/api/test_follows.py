@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from django.conf import settings
 
 from accounts.models import Account, Block, Follow, FollowRequest
+from federation.models import Delivery
 from tests.accounts.api.conftest import link_targets
 from tests.factories.accounts import RemoteAccountFactory
 from timelines.models import Notification
@@ -231,14 +233,19 @@ def test_following_into_a_blocked_domain_is_forbidden(alice, client_for) -> None
     assert client.post(f"/api/v1/accounts/{remote.id}/follow").status_code == 403
 
 
-def test_following_a_remote_account_creates_it_locally(alice, client_for) -> None:
+def test_following_a_remote_account_waits_for_its_servers_accept(alice, client_for) -> None:
     remote = RemoteAccountFactory()
 
     response = client_for(alice).post(f"/api/v1/accounts/{remote.id}/follow")
 
-    assert response.json()["following"] is True
-    assert counts(remote) == (0, 1)
+    # As Mastodon: requested until the remote server's Accept arrives (federation tests).
+    assert response.json()["following"] is False
+    assert response.json()["requested"] is True
+    assert counts(remote) == (0, 0)
     assert not Notification.objects.exists()  # remote accounts are told by federation
+    follow = Delivery.objects.get(inbox_url=remote.inbox_url).activity
+    assert follow.activity_type == "Follow"
+    assert orjson.loads(follow.body)["object"] == remote.uri
 
 
 def test_following_an_unknown_account_is_404(alice, client_for) -> None:

@@ -1,0 +1,105 @@
+"""Processing the durable inbox: workers claim pending items a batch at a time (leased, so a
+killed worker's items come back), run their handler, and record the outcome.
+
+A request stores its item and wakes processing (``wake``): at most one task is queued per
+second however many activities arrive, and each task drains everything pending, so a burst of
+activities costs a few Celery tasks, not one each. Beat runs the same task every 30 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import orjson
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from federation import http
+from federation.inbox.dispatch import HandlerError, dispatch
+from federation.models import InboxItem
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+WAKE_KEY = "federation:inbox:wake"
+
+
+def wake() -> None:
+    """Make sure a worker will look at the inbox soon (debounced to one task a second)."""
+    if cache.add(WAKE_KEY, 1, timeout=1):
+        from federation.tasks import process_inbox_task
+
+        process_inbox_task.delay()
+
+
+def claim(limit: int = BATCH) -> list[InboxItem]:
+    now = timezone.now()
+    with transaction.atomic():
+        due = (
+            InboxItem.objects.select_for_update(skip_locked=True)
+            .filter(state__in=[InboxItem.State.PENDING, InboxItem.State.PROCESSING])
+            .exclude(lease_until__gt=now)
+            .order_by("id")
+        )
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        InboxItem.objects.filter(id__in=ids).update(
+            state=InboxItem.State.PROCESSING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    return list(
+        InboxItem.objects.select_related("signer", "recipient").filter(id__in=ids).order_by("id")
+    )
+
+
+def process(item: InboxItem) -> None:
+    """Run one item's handler and record how it went: done, refused, or to be retried (a
+    remote server we needed did not answer) until MAX_ATTEMPTS."""
+    try:
+        activity = orjson.loads(item.body)
+        with transaction.atomic():
+            dispatch(activity, signer=item.signer, recipient=item.recipient)
+    except (HandlerError, ValueError, KeyError, TypeError) as exc:
+        logger.info("inbox item %s refused: %s", item.id, exc)
+        InboxItem.objects.filter(id=item.id).update(
+            state=InboxItem.State.FAILED, processed_at=timezone.now(), error=str(exc)[:2000]
+        )
+        return
+    except Exception as exc:  # a remote server we needed, or our database: try again later
+        final = item.attempts >= MAX_ATTEMPTS
+        if not isinstance(exc, http.FetchError):
+            logger.exception("inbox item %s failed", item.id)
+        logger.info("inbox item %s: %s%s", item.id, exc, " (giving up)" if final else "")
+        InboxItem.objects.filter(id=item.id).update(
+            state=InboxItem.State.FAILED if final else InboxItem.State.PENDING,
+            lease_until=timezone.now() + timedelta(minutes=2**item.attempts),
+            error=str(exc)[:2000],
+        )
+        return
+    InboxItem.objects.filter(id=item.id).update(
+        state=InboxItem.State.DONE, processed_at=timezone.now(), error=""
+    )
+
+
+def process_pending(*, time_budget: float = 25.0) -> int:
+    """Process pending items until none is left or ``time_budget`` seconds have passed."""
+    deadline = time.monotonic() + time_budget
+    done = 0
+    while time.monotonic() < deadline:
+        batch = claim()
+        if not batch:
+            # Items stored after this point wake a new task: the key is gone.
+            cache.delete(WAKE_KEY)
+            batch = claim()
+            if not batch:
+                break
+        for item in batch:
+            process(item)
+            done += 1
+    return done
