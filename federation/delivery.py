@@ -54,8 +54,10 @@ def day() -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait before attempt ``attempts + 1``: a minute, doubling, at most a day, ±10 %."""
-    seconds = min(60 * 2 ** max(attempts - 1, 0), 86_400)
+    """The wait before attempt ``attempts + 1``: a minute (FEDERATION_RETRY_BASE_SECONDS),
+    doubling, at most a day, ±10 %."""
+    base = settings.FEDERATION_RETRY_BASE_SECONDS
+    seconds = min(base * 2 ** max(attempts - 1, 0), 86_400)
     return timedelta(seconds=seconds * random.uniform(0.9, 1.1))  # noqa: S311 - jitter
 
 

@@ -286,3 +286,19 @@ def account_updated(*, account_id: int) -> None:
     inboxes = follower_inboxes(account)
     if inboxes:
         delivery.queue_activity(account, activities.render_update_actor(account), inboxes)
+
+
+@publisher("account.deleted")
+def account_deleted(*, account_id: int) -> None:
+    """A local account deleted: every server that followed it or that it followed hears."""
+    account = Account.objects.filter(id=account_id, domain__isnull=True).first()
+    if account is None:
+        return
+    following = (
+        Follow.objects.filter(account_id=account.id, target_account__domain__isnull=False)
+        .values_list("target_account__shared_inbox_url", "target_account__inbox_url")
+        .distinct()
+    )
+    inboxes = follower_inboxes(account) + [shared or own for shared, own in following]
+    if inboxes:
+        delivery.queue_activity(account, activities.render_delete_actor(account), inboxes)

@@ -369,6 +369,8 @@ BENCH_ANCHORS = env_bool("BENCH_ANCHORS", False)
 AUTHORIZED_FETCH = env_bool("AUTHORIZED_FETCH", False)
 # Deliveries are retried for this long after an activity was queued (Mastodon: about 3 days).
 FEDERATION_RETRY_PERIOD = timedelta(seconds=int(env("FEDERATION_RETRY_SECONDS", "259200")))
+# The first retry waits this long; each next one twice as long, at most a day.
+FEDERATION_RETRY_BASE_SECONDS = float(env("FEDERATION_RETRY_BASE_SECONDS", "60"))
 # A domain failing on this many distinct days is marked unavailable (Mastodon's tracker: 7).
 FEDERATION_UNAVAILABLE_AFTER_DAYS = int(env("FEDERATION_UNAVAILABLE_AFTER_DAYS", "7"))
 # The length of a "day" for that count; only tests make it shorter.

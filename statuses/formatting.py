@@ -6,8 +6,8 @@ does, split paragraphs as Rails' ``simple_format`` does, and finally pass the re
 same allow-list as remote HTML (``sanitize_html``), so nothing we render can carry markup the
 allow-list would refuse.
 
-Mentions resolve only to accounts we already know (``resolve_mention``): federation will make
-that hook look accounts up over WebFinger.
+Mentions resolve to accounts we know, and remote ones we do not know yet are looked up over
+WebFinger (``resolve_mention``).
 """
 
 from __future__ import annotations
@@ -186,15 +186,19 @@ def mention_keys(text: str) -> list[MentionKey]:
 
 
 def resolve_mention(username: str, domain: str | None) -> Account | None:
-    """The account ``@username@domain`` names, if this server knows it.
-
-    THE hook for federation: when a remote account is not in the table yet, this is where a
-    WebFinger lookup (Mastodon's ResolveAccountService) will go. Suspended accounts resolve to
-    nothing, as Mastodon does not mention them.
-    """
+    """The account ``@username@domain`` names: a known one, else a remote one found through
+    WebFinger and fetched now (Mastodon's ResolveAccountService, which also runs while the
+    status is being posted: the mention must link to the right account). Suspended accounts
+    resolve to nothing, as Mastodon does not mention them."""
     qs = Account.objects.filter(username__iexact=username, suspended_at__isnull=True)
     qs = qs.filter(domain__isnull=True) if domain is None else qs.filter(domain__iexact=domain)
-    return qs.first()
+    known = qs.first()
+    if known is not None or domain is None:
+        return known
+    from federation.actors import resolve_acct
+
+    found = resolve_acct(username, domain)
+    return found if found is not None and found.suspended_at is None else None
 
 
 def resolve_mentions(text: str) -> dict[MentionKey, Account]:

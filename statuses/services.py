@@ -819,9 +819,10 @@ def remove_status(account: Account, status: Status) -> Status:
 
 
 @transaction.atomic
-def discard_status(status: Status) -> None:
+def discard_status(status: Status, *, federate: bool = True) -> None:
     """Soft-delete a status and the boosts of it, and undo what posting them counted. Also for
-    moderation and for a remote Delete, which do not act as the author."""
+    moderation and for a remote Delete, which do not act as the author. ``federate=False``
+    when remote servers learn of it otherwise (the account's own deletion)."""
     now = timezone.now()
     if not Status.objects.filter(id=status.id, deleted_at__isnull=True).update(deleted_at=now):
         return
@@ -858,7 +859,7 @@ def discard_status(status: Status) -> None:
     StatusPin.objects.filter(status_id=status.id).delete()
     Notification.objects.filter(status_id__in=[status.id, *boost_ids]).delete()
     unfan_status_task.delay_on_commit(status.id)
-    if status.local:
+    if status.local and federate:
         federation.notify("status.deleted", status_id=status.id)
 
 

@@ -15,13 +15,14 @@ from rest_framework.response import Response
 from accounts.api.serializers import render_accounts
 from accounts.models import Account
 from accounts.selectors import api_accounts, search_accounts
+from federation.resolve import resolve_handle, resolve_url
 from fedisocial.api.errors import UnprocessableEntity
 from fedisocial.api.params import to_bool, to_int
 from fedisocial.api.views import MastodonView
 from statuses.api.serializers import render_statuses
 from statuses.api.tag_entities import render_tag_entities
 from statuses.formatting import normalize_hashtag
-from statuses.models import Tag
+from statuses.models import Status, Tag
 from statuses.search import search_statuses, status_by_url
 
 TYPES = {"accounts", "hashtags", "statuses"}
@@ -74,6 +75,12 @@ class SearchView(MastodonView):
         if query.startswith(("https://", "http://")):
             account = _account_by_url(query)
             status = status_by_url(query, viewer)
+            if resolve and account is None and status is None:
+                found = resolve_url(query)
+                if isinstance(found, Account) and found.suspended_at is None:
+                    account = found
+                elif isinstance(found, Status):
+                    status = status_by_url(found.uri, viewer)
             if kind in (None, "accounts") and account is not None:
                 result["accounts"] = render_accounts([account])
             if kind in (None, "statuses") and status is not None:
@@ -81,6 +88,9 @@ class SearchView(MastodonView):
             return Response(result)
 
         if kind in (None, "accounts"):
+            # A full handle of an account we do not know yet is looked up on its server.
+            if resolve and offset == 0:
+                resolve_handle(query)
             accounts = search_accounts(
                 query,
                 viewer=viewer,

@@ -340,3 +340,47 @@ def live_server_url(e2e_server: ServerProcess) -> str:
 @pytest.fixture(scope="session")
 def provision(e2e_server: ServerProcess) -> Provisioner:
     return Provisioner(e2e_server)
+
+
+# --- Two servers that federate with each other ----------------------------------------------
+
+
+class Pair:
+    """Two live servers on loopback (``a`` and ``b``), each with its own database, federating
+    over real signed HTTP; ``provision_a`` / ``provision_b`` make accounts and tokens."""
+
+    def __init__(self, a: ServerProcess, b: ServerProcess) -> None:
+        self.a, self.b = a, b
+        self.provision_a, self.provision_b = Provisioner(a), Provisioner(b)
+
+    @property
+    def domain_a(self) -> str:
+        return f"localhost:{self.a.port}"
+
+    @property
+    def domain_b(self) -> str:
+        return f"localhost:{self.b.port}"
+
+
+# Retries start after a second instead of a minute, so a test can see one happen.
+FEDERATION_TEST_ENV = {"FEDERATION_RETRY_BASE_SECONDS": "1"}
+
+
+@pytest.fixture(scope="session")
+def federated_pair(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pair]:
+    a = start_server(tmp_path_factory.mktemp("server-a"), extra_env=FEDERATION_TEST_ENV)
+    try:
+        b = start_server(tmp_path_factory.mktemp("server-b"), extra_env=FEDERATION_TEST_ENV)
+    except BaseException:
+        a.cleanup()
+        raise
+    failed_before = request.session.testsfailed
+    try:
+        yield Pair(a, b)
+    finally:
+        report_log_on_failure(request, a, failed_before)
+        report_log_on_failure(request, b, failed_before)
+        b.cleanup()
+        a.cleanup()
