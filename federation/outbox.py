@@ -302,3 +302,24 @@ def account_deleted(*, account_id: int) -> None:
     inboxes = follower_inboxes(account) + [shared or own for shared, own in following]
     if inboxes:
         delivery.queue_activity(account, activities.render_delete_actor(account), inboxes)
+
+
+@publisher("status.pinned")
+def status_pinned(*, status_id: int) -> None:
+    """A pin is an Add to the author's ``featured`` collection, sent to its followers."""
+    status = Status.objects.select_related("account").filter(id=status_id, local=True).first()
+    if status is None or status.deleted_at is not None:
+        return
+    inboxes = follower_inboxes(status.account)
+    if inboxes:
+        delivery.queue_activity(status.account, activities.render_add_pin(status), inboxes)
+
+
+@publisher("status.unpinned")
+def status_unpinned(*, status_id: int) -> None:
+    status = Status.objects.select_related("account").filter(id=status_id, local=True).first()
+    if status is None:
+        return
+    inboxes = follower_inboxes(status.account)
+    if inboxes:
+        delivery.queue_activity(status.account, activities.render_remove_pin(status), inboxes)

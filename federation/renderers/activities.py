@@ -12,7 +12,13 @@ from federation.jsonld import PUBLIC
 from federation.renderers.actor import render_actor
 from federation.renderers.context import with_context
 from federation.renderers.note import audience, mentioned_accounts, render_note
-from federation.uris import account_uri, followers_uri, status_activity_uri, status_uri
+from federation.uris import (
+    account_uri,
+    featured_uri,
+    followers_uri,
+    status_activity_uri,
+    status_uri,
+)
 from fedisocial.api.dates import iso
 from statuses.models import Favourite, Poll, PollVote, Status
 
@@ -219,5 +225,30 @@ def render_vote(vote: PollVote, poll: Poll) -> dict[str, Any]:
             "actor": voter,
             "to": [author],
             "object": note,
+        }
+    )
+
+
+def render_add_pin(status: Status) -> dict[str, Any]:
+    """A pinned status added to its author's ``featured`` collection (Mastodon's AddSerializer)."""
+    actor = account_uri(status.account)
+    return with_context(
+        {
+            "type": "Add",
+            "actor": actor,
+            "target": featured_uri(status.account),
+            "object": status_uri(status),
+        }
+    )
+
+
+def render_remove_pin(status: Status) -> dict[str, Any]:
+    actor = account_uri(status.account)
+    return with_context(
+        {
+            "type": "Remove",
+            "actor": actor,
+            "target": featured_uri(status.account),
+            "object": status_uri(status),
         }
     )
