@@ -10,8 +10,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
-SLASHLESS_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo/", "/users/", "/@", "/inbox")
+CORS_PREFIXES = (
+    "/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/", "/users/", "/@",
+)  # fmt: skip
+SLASHLESS_PREFIXES = (
+    "/api/", "/oauth/", "/.well-known/", "/nodeinfo/", "/users/", "/@", "/inbox", "/actor",
+)  # fmt: skip
 
 
 class ApiPathMiddleware:

@@ -112,3 +112,23 @@ def render_instance_actor(account: Account) -> dict[str, Any]:
             "endpoints": {"sharedInbox": shared_inbox_uri()},
         }
     )
+
+
+def render_actor_barebones(account: Account) -> dict[str, Any]:
+    """The actor as an unsigned fetch sees it under authorized fetch: what a peer needs to
+    verify our signatures and reach the account (key, inboxes), without the profile. Mastodon's
+    secure mode answers profiles with "only barebones technical information" to those."""
+    full = render_actor(account)
+    kept = (
+        "@context",
+        "id",
+        "type",
+        "preferredUsername",
+        "inbox",
+        "outbox",
+        "publicKey",
+        "endpoints",
+        "url",
+        "manuallyApprovesFollowers",
+    )
+    return {key: full[key] for key in kept if key in full}
