@@ -47,8 +47,7 @@ def resolve_url(url: str) -> Account | Status | None:
             logger.info("refused actor %s: %s", url, exc)
             return None
     if jsonld.has_type(document, NOTE_TYPES):
-        from federation.notes import fetch_note
+        from federation.notes import store_fetched_note
 
-        object_id = jsonld.id_of(document)
-        return fetch_note(object_id) if object_id else None
+        return store_fetched_note(document)
     return None

@@ -150,3 +150,12 @@ class JoinedLoader:
                 # the reverse side too (account.user), as select_related sets it
                 child._state.fields_cache[field.remote_field.cache_name] = parent
         return base
+
+
+def advisory_lock(name: str) -> None:
+    """Hold a lock named ``name`` until the current transaction ends (PostgreSQL's
+    transaction-level advisory locks); elsewhere (SQLite) writers are serialised anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

@@ -48,3 +48,15 @@ def close_expired_polls_task() -> None:
     )[:BATCH]
     for poll in list(ended):
         services.close_poll(poll)
+
+
+@shared_task(ignore_result=True)
+def finish_remote_account_deletion_task(account_id: int) -> None:
+    """After a remote actor's Delete: its statuses and its row, outside the inbox's
+    transaction (an account may have written thousands)."""
+    from accounts.models import Account
+    from statuses.remote import finish_remote_account_deletion
+
+    account = Account.objects.filter(id=account_id, domain__isnull=False).first()
+    if account is not None and account.suspended_at is not None:
+        finish_remote_account_deletion(account)
