@@ -254,13 +254,21 @@ def _count_follow(follower_id: int, target_id: int, delta: int) -> None:
     )
 
 
+def _delete_keeping_id(row: Follow | FollowRequest | Block) -> None:
+    """Delete a relationship row but keep its id on the instance: the activity that tells a
+    remote server it ended (Undo, Reject) names it by that id."""
+    row_id = row.id
+    row.delete()
+    row.id = row_id
+
+
 def _drop_follow(follower: Account, target: Account, *, unmerge: bool = True) -> Follow | None:
     """Delete a follow and what hangs on it (counters, the endorsement, the follower's feed
     unless the caller unmerges itself); the deleted follow, None if there was none."""
     follow = Follow.objects.filter(account_id=follower.id, target_account_id=target.id).first()
     if follow is None:
         return None
-    follow.delete()
+    _delete_keeping_id(follow)
     _count_follow(follower.id, target.id, -1)
     # Mastodon removes an endorsement with the follow it depends on.
     AccountPin.objects.filter(account_id=follower.id, target_account_id=target.id).delete()
@@ -277,7 +285,7 @@ def _drop_follow_request(requester: Account, target: Account) -> FollowRequest |
     ).first()
     if request is None:
         return None
-    request.delete()
+    _delete_keeping_id(request)
     Notification.objects.filter(
         account_id=target.id,
         from_account_id=requester.id,
@@ -490,7 +498,7 @@ def unblock_account(account: Account, target: Account) -> None:
     block = Block.objects.filter(account_id=account.id, target_account_id=target.id).first()
     if block is None:
         return
-    block.delete()
+    _delete_keeping_id(block)
     if account.local and not target.local:
         _federate_relationship("block.deleted", block, account.id, target.id)
 
