@@ -215,7 +215,11 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "target_account"], name="follow_uniq")
         ]
-        indexes = [models.Index(fields=["target_account", "account"])]
+        indexes = [
+            models.Index(fields=["target_account", "account"]),
+            # Accept, Reject and Undo name a follow by its activity id.
+            models.Index(fields=["uri"], name="follow_uri_idx", condition=~models.Q(uri="")),
+        ]
 
 
 class FollowRequest(models.Model):
@@ -236,6 +240,9 @@ class FollowRequest(models.Model):
                 fields=["account", "target_account"], name="follow_request_uniq"
             )
         ]
+        indexes = [
+            models.Index(fields=["uri"], name="follow_request_uri_idx", condition=~models.Q(uri=""))
+        ]
 
 
 class Block(models.Model):
@@ -249,7 +256,10 @@ class Block(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "target_account"], name="block_uniq")
         ]
-        indexes = [models.Index(fields=["target_account", "account"])]
+        indexes = [
+            models.Index(fields=["target_account", "account"]),
+            models.Index(fields=["uri"], name="block_uri_idx", condition=~models.Q(uri="")),
+        ]
 
 
 class Mute(models.Model):

@@ -132,11 +132,22 @@ def claim_due(*, activity_id: int | None = None, limit: int = BATCH) -> list[Del
         if not ids:
             return []
         Delivery.objects.filter(id__in=ids).update(next_attempt_at=now + LEASE)
-    return list(
-        Delivery.objects.select_related("activity", "activity__actor")
-        .filter(id__in=ids)
+    deliveries = list(
+        Delivery.objects.filter(id__in=ids)
+        .only("id", "activity_id", "inbox_url", "domain", "attempts", "created_at")
         .order_by("id")
     )
+    # A batch is mostly one activity sent to many inboxes: each activity (its body, its
+    # actor's key) is read once, not once per row.
+    activities = {
+        a.id: a
+        for a in Activity.objects.select_related("actor").filter(
+            id__in={d.activity_id for d in deliveries}
+        )
+    }
+    for d in deliveries:
+        d.activity = activities[d.activity_id]
+    return deliveries
 
 
 def _post(delivery: Delivery, key_id: str, key: object, body: bytes) -> Attempt:
@@ -240,6 +251,25 @@ def record(deliveries: Sequence[Delivery], attempts: Sequence[Attempt]) -> None:
 def domain_answered(domain: str) -> None:
     """A domain delivered to, probed successfully or signing a request to us is available."""
     DomainFailure.objects.filter(domain=domain).delete()
+    _failing.pop(domain, None)
+
+
+# Domains with a failure record, as this process last read them (``domain_signed_in``).
+_failing: dict[str, bool] = {}
+_failing_read_at = [0.0]
+FAILING_REFRESH_SECONDS = 30.0
+
+
+def domain_signed_in(domain: str) -> None:
+    """A domain sent us a signed request: it is up. Asked on every inbox request, so the
+    failure table is read at most every FAILING_REFRESH_SECONDS per process, not each time."""
+    now = time.monotonic()
+    if now - _failing_read_at[0] > FAILING_REFRESH_SECONDS:
+        _failing.clear()
+        _failing.update(dict.fromkeys(DomainFailure.objects.values_list("domain", flat=True), True))
+        _failing_read_at[0] = now
+    if domain in _failing:
+        domain_answered(domain)
 
 
 def domain_failed(domain: str) -> None:

@@ -1,8 +1,24 @@
-"""What the server's moderation decided, asked by federation and the API."""
+"""What the server's moderation decided, asked by federation and the API.
+
+Instance domain blocks are asked about on every inbox request and every fetch of our objects;
+they change rarely. The whole (small) table is cached with the version it was read at, and
+every change bumps the version (after commit), so a block takes effect at once without a query
+per request."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
 from moderation.models import DomainBlock
+
+_VERSION_KEY = "moderation:domain_blocks:version"
+_ROWS_KEY = "moderation:domain_blocks:rows"
 
 
 def _candidates(domain: str) -> list[str]:
@@ -15,17 +31,43 @@ def _candidates(domain: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _blocks() -> dict[str, int]:
+    """Every blocked domain and the id of its block, from the cache when it is current."""
+    found: dict[str, Any] = cache.get_many([_VERSION_KEY, _ROWS_KEY])
+    version = found.get(_VERSION_KEY) or 0
+    entry = found.get(_ROWS_KEY)
+    if entry is not None and entry[0] == version:
+        return dict(entry[1])
+    rows = dict(DomainBlock.objects.values_list("domain", "id"))
+    cache.set(_ROWS_KEY, [version, rows], timeout=3600)
+    return rows
+
+
 def domain_block(domain: str) -> DomainBlock | None:
     if not domain:
         return None
-    return (
-        DomainBlock.objects.filter(domain__in=_candidates(domain))
-        .order_by("-severity")  # suspend first (it sorts after silence and noop)
-        .first()
-    )
+    blocks = _blocks()
+    ids = [blocks[d] for d in _candidates(domain) if d in blocks]
+    if not ids:
+        return None
+    # The most severe applies: suspend sorts after silence and noop.
+    return DomainBlock.objects.filter(id__in=ids).order_by("-severity").first()
 
 
 def is_domain_blocked(domain: str) -> bool:
     """Whether ``domain`` (or a parent) is suspended: nothing is accepted from or sent to it."""
+    if not domain or not any(d in _blocks() for d in _candidates(domain)):
+        return False
     block = domain_block(domain)
     return block is not None and block.severity == DomainBlock.Severity.SUSPEND
+
+
+@receiver([post_save, post_delete], sender=DomainBlock)
+def _domain_blocks_changed(**kwargs: Any) -> None:
+    def bump() -> None:
+        try:
+            cache.incr(_VERSION_KEY)
+        except ValueError:  # no version yet (or evicted): any new value will do
+            cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
+
+    transaction.on_commit(bump)

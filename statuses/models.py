@@ -29,6 +29,12 @@ class Conversation(models.Model):
     uri = models.CharField(max_length=2048, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # Remote statuses join their thread's conversation by its uri.
+        indexes = [
+            models.Index(fields=["uri"], name="conversation_uri_idx", condition=~models.Q(uri=""))
+        ]
+
 
 class StatusQuerySet(models.QuerySet["Status"]):
     def live(self) -> StatusQuerySet:
@@ -157,6 +163,10 @@ class Favourite(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "status"], name="favourite_uniq")]
+        indexes = [
+            # Undo(Like) names the Like by its id.
+            models.Index(fields=["uri"], name="favourite_uri_idx", condition=~models.Q(uri=""))
+        ]
 
 
 class Bookmark(models.Model):

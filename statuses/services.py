@@ -993,11 +993,17 @@ def pin_status(account: Account, status: Status) -> StatusPin:
         return existing
     if StatusPin.objects.filter(account=account).count() >= MAX_PINNED:
         raise StatusValidationError("You have already pinned the maximum number of posts")
-    return StatusPin.objects.create(account=account, status=status)
+    pin = StatusPin.objects.create(account=account, status=status)
+    if account.local:
+        federation.notify("status.pinned", status_id=status.id)
+    return pin
 
 
+@transaction.atomic
 def unpin_status(account: Account, status: Status) -> Status:
-    StatusPin.objects.filter(account=account, status=status).delete()
+    deleted, _ = StatusPin.objects.filter(account=account, status=status).delete()
+    if deleted and account.local:
+        federation.notify("status.unpinned", status_id=status.id)
     return status
 
 

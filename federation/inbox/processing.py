@@ -63,8 +63,9 @@ def process(item: InboxItem) -> None:
     remote server we needed did not answer) until MAX_ATTEMPTS."""
     try:
         activity = orjson.loads(item.body)
-        with transaction.atomic():
-            dispatch(activity, signer=item.signer, recipient=item.recipient)
+        # No transaction around the handler: it may fetch from other servers (a parent, an
+        # actor) for up to 30 s, and the services it calls are atomic themselves.
+        dispatch(activity, signer=item.signer, recipient=item.recipient)
     except (HandlerError, ValueError, KeyError, TypeError) as exc:
         logger.info("inbox item %s refused: %s", item.id, exc)
         InboxItem.objects.filter(id=item.id).update(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from federation import actors, jsonld, signatures
-from federation.delivery import domain_answered
+from federation.delivery import domain_signed_in
 from federation.inbox import processing
 from federation.models import InboxItem
 from moderation.policies import is_domain_blocked
@@ -111,10 +111,8 @@ def accept(request: HttpRequest, username: str | None) -> InboxItem | None:
     activity = _activity(body)
     if jsonld.id_of(activity.get("actor")) != signer.uri:
         raise RefusedError(401, "The activity's actor did not sign it")
-    domain_answered(signer.domain or "")
+    domain_signed_in(signer.domain or "")
     activity_id = jsonld.id_of(activity) or ""
-    if activity_id and InboxItem.objects.filter(activity_id=activity_id[:2048]).exists():
-        return None
     try:
         with transaction.atomic():
             return InboxItem.objects.create(
