@@ -57,3 +57,26 @@ def _reuse_connections(**kwargs: Any) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+def federation_counters(state: Any) -> dict[str, int]:
+    """``make bench`` asks the worker (``broadcast("federation_counters", reply=True)``) how
+    many PEM keys it has parsed and TLS contexts it has built: both are meant to happen once
+    per process, so a warm delivery run must add none. The counters live in this process, which
+    only a remote control command can read."""
+    from federation import http, signatures
+
+    return {
+        "pid": os.getpid(),
+        "key_loads": signatures.key_loads(),
+        "tls_contexts": http.tls_contexts_created(),
+    }
+
+
+@signals.worker_init.connect
+def _register_control_commands(**kwargs: Any) -> None:
+    """Registered in worker processes only: the control module costs every other process
+    (each gunicorn worker) half a megabyte it would never use."""
+    from celery.worker.control import inspect_command
+
+    inspect_command()(federation_counters)

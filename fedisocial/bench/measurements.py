@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fedisocial.bench import federation
 from fedisocial.bench.context import LATENCY_CONNECTIONS as C4
 from fedisocial.bench.context import THROUGHPUT_CONNECTIONS as C16
-from fedisocial.bench.context import BenchContext
+from fedisocial.bench.context import BenchContext, Run
 from fedisocial.bench.fanout import FanoutResult, measure_fanout
 from fedisocial.bench.processes import RssSnapshot
 from fedisocial.bench.querycount import count_queries
@@ -221,3 +222,60 @@ def web_worker_rss_mib(ctx: BenchContext) -> float:
 @measurement("app_tier_rss_mib", unit="MiB", target=450, op="<=", digits=1)
 def app_tier_rss_mib(ctx: BenchContext) -> float:
     return _rss(ctx)[1].app_tier
+
+
+# --- Federation: the inbox and delivery (fedisocial/bench/federation.py) ------------------------
+# Registered after memory in this file, then memory is moved back to the end below: the keys run
+# in registration order, and memory is read "after the load", these runs included.
+
+
+def _inbox_accept(ctx: BenchContext) -> Run:
+    run: Run = ctx.once("inbox_accept", lambda: federation.measure_inbox_accept(ctx))
+    return run
+
+
+@measurement("inbox_accept_rps_ratio", unit="ratio", target=0.4, op=">=", digits=3)
+def inbox_accept_rps_ratio(ctx: BenchContext) -> float:
+    return _inbox_accept(ctx).load.rps / ctx.run("db40", C16).load.rps
+
+
+@measurement("inbox_processed_per_s", unit="activities/s", target=150, op=">=", digits=0)
+def inbox_processed_per_s(ctx: BenchContext) -> float:
+    result: federation.ProcessingResult = ctx.once(
+        "inbox_processing", lambda: federation.measure_inbox_processing(ctx)
+    )
+    return result.per_s
+
+
+def _delivery(ctx: BenchContext) -> federation.DeliveryResult:
+    result: federation.DeliveryResult = ctx.once(
+        "delivery", lambda: federation.measure_delivery(ctx)
+    )
+    return result
+
+
+@measurement("delivery_per_s_ratio", unit="ratio", target=0.5, op=">=", digits=3)
+def delivery_per_s_ratio(ctx: BenchContext) -> float:
+    return _delivery(ctx).ratio
+
+
+@measurement("delivery_posts_per_shared_inbox", unit="posts", target=1, op="<=", digits=0)
+def delivery_posts_per_shared_inbox(ctx: BenchContext) -> float:
+    result: federation.SharedInboxResult = ctx.once(
+        "shared_inbox", lambda: federation.measure_shared_inbox(ctx)
+    )
+    return result.posts
+
+
+@measurement("delivery_key_loads_warm", unit="parses", target=0, op="<=", digits=0)
+def delivery_key_loads_warm(ctx: BenchContext) -> float:
+    return _delivery(ctx).key_loads
+
+
+@measurement("delivery_tls_contexts_warm", unit="contexts", target=0, op="<=", digits=0)
+def delivery_tls_contexts_warm(ctx: BenchContext) -> float:
+    return _delivery(ctx).tls_contexts
+
+
+for _memory_key in ("web_worker_rss_mib", "app_tier_rss_mib"):
+    REGISTRY[_memory_key] = REGISTRY.pop(_memory_key)

@@ -776,7 +776,7 @@ ACCOUNT_COLUMNS = (
     "id, username, domain, display_name, note, note_source, fields, locked, bot, "
     '"group", discoverable, indexable, hide_collections, memorial, also_known_as, '
     "avatar_remote_url, header_remote_url, uri, url, inbox_url, shared_inbox_url, outbox_url, "
-    "followers_url, following_url, featured_url, actor_type, public_key, private_key, "
+    "followers_url, following_url, featured_url, actor_type, public_key, private_key, key_id, "
     "fetched_at, statuses_count, followers_count, following_count, last_status_at, "
     "suspended_at, silenced_at, created_at, updated_at, moved_to_id"
 )
@@ -805,7 +805,7 @@ def _account_lines(plan: Plan, now_ms: int) -> Iterator[str]:
         last = plan.last_status_ms[a]
         yield (
             f"{plan.account_ids[a]}\t{username}\t\\N\t{_display_name(username)}\t\t\t[]\tf\tf\t"
-            f"f\t\\N\tf\t\\N\tf\t[]\t\t\t\t\t\t\t\t\t\t\tPerson\t\t\t\\N\t"
+            f"f\t\\N\tf\t\\N\tf\t[]\t\t\t\t\t\t\t\t\t\t\tPerson\t\t\t\t\\N\t"
             f"{plan.statuses_count[a]}\t{followers[a]}\t{following[a]}\t"
             f"{_timestamp(last) if last else NULL}\t\\N\t\\N\t{_timestamp(plan.account_ms[a])}\t"
             f"{updated}\t\\N\n"
