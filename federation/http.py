@@ -3,11 +3,12 @@
 Everything a remote server sends is hostile, and the URLs we are asked to fetch come from remote
 servers too, so this module is where SSRF is stopped and remote resources are bounded:
 
-- every TCP connection goes through ``_GuardedBackend``, an httpcore network backend that resolves
-  the host itself, refuses the connection when any resolved address is not public (unless
-  ``settings.ALLOWED_PRIVATE_NETWORKS`` allows it) and connects to the address it checked. The
-  check sits below httpx, so it covers redirects, reconnections and DNS answers that change
-  between requests (rebinding) alike; TLS still verifies the certificate against the hostname.
+- every TCP connection goes through ``transport.GuardedBackend``, an httpcore network backend
+  that resolves the host itself, refuses the connection when any resolved address is not
+  public (unless ``settings.ALLOWED_PRIVATE_NETWORKS`` allows it) and connects to the address
+  it checked. The check sits below httpx, so it covers redirects, reconnections and DNS
+  answers that change between requests (rebinding) alike; TLS still verifies the certificate
+  against the hostname.
 - timeouts as Mastodon's ``Request``: 5 s to connect, 10 s per read or write, 30 s in all for one
   call, redirects and body included (the total is a deadline that each socket read honours);
 - bodies are streamed and capped (1 MiB by default), decompressed by us with a bounded output so a
@@ -16,7 +17,9 @@ servers too, so this module is where SSRF is stopped and remote resources are bo
   the final URL is returned so the caller can check the origin of the document it got.
 
 One ``httpx.Client`` (with one TLS context) is kept per process: building either costs tens of
-milliseconds, and a delivery burst reuses pooled keep-alive connections.
+milliseconds, and a delivery burst reuses pooled keep-alive connections. httpx itself (and the
+transport in ``federation.transport``) is imported on first use: most web processes never make
+an outbound request, and every module imported before forking counts in each worker's memory.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import contextvars
 import ipaddress
 import json
 import os
-import socket
 import ssl
 import threading
 import time
@@ -33,12 +35,13 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import certifi
-import httpcore
-import httpx
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -192,138 +195,7 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 )
 
 
-def _clamp(timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
-    """The timeout for one socket operation: the configured one, cut short by the call's
-    deadline so a server dripping bytes cannot hold a worker past TOTAL_TIMEOUT."""
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise error("total time limit exceeded")
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        # server_hostname is the URL's host (httpcore passes it), not the IP we connected to,
-        # so SNI and certificate verification are unchanged by connecting to a checked IP.
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.NetworkBackend):
-    """Resolves, checks every address, then connects to a checked address, never the name.
-
-    Connecting by name would resolve a second time, and a rebinding DNS server could answer
-    with a private address then. Any refused address refuses the host: a name that mixes
-    public and private addresses is a probe, not a misconfiguration worth serving.
-    """
-
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            infos = socket.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-            )
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        allowed = settings.ALLOWED_PRIVATE_NETWORKS
-        addresses: list[str] = []
-        for *_, sockaddr in infos:
-            address = str(sockaddr[0])
-            if not is_address_allowed(ipaddress.ip_address(address), allowed):
-                raise BlockedAddressError(f"{host} resolves to a refused address ({address})")
-            if address not in addresses:
-                addresses.append(address)
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no address")
-        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for address in addresses:
-            try:
-                stream = self._inner.connect_tcp(
-                    address,
-                    port,
-                    _clamp(timeout, httpcore.ConnectTimeout),
-                    local_address,
-                    socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-                continue
-            return _DeadlineStream(stream)
-        assert last_error is not None
-        raise last_error
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise BlockedAddressError("unix sockets are never used for federation")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport (its exception mapping and streaming), over a pool whose every
-    connection is opened by ``_GuardedBackend``.
-
-    httpx 0.28 has no parameter for the network backend (encode/httpx#3749 proposes one), so
-    the pool it built is replaced by the same pool with ``network_backend=``; ``handle_request``
-    only uses ``self._pool``. httpx is pinned in pyproject.toml, and the tests fail loudly if
-    this stops holding (a refused address would then be reached).
-    """
-
-    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
-        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=_GuardedBackend(),
-        )
-
-
 # --- The per-process client -----------------------------------------------------------------
-
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=15.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,8 +244,12 @@ def user_agent() -> str:
 
 
 def _build_client() -> httpx.Client:
+    import httpx
+
+    from federation.transport import LIMITS, GuardedTransport
+
     return httpx.Client(
-        transport=_GuardedTransport(_build_ssl_context(), LIMITS),
+        transport=GuardedTransport(_build_ssl_context(), LIMITS),
         # Only gzip: it is the one encoding _read_body decodes with a bounded output.
         headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip"},
         follow_redirects=False,
@@ -399,6 +275,8 @@ def get_client() -> httpx.Client:
 
 
 def _check_url(url: str | httpx.URL) -> httpx.URL:
+    import httpx
+
     """Refuse before connecting what is not a plain http(s) URL with a host."""
     try:
         parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
@@ -414,6 +292,8 @@ def _check_url(url: str | httpx.URL) -> httpx.URL:
 
 
 def _timeouts(deadline: float) -> httpx.Timeout:
+    import httpx
+
     remaining = max(deadline - time.monotonic(), 0.001)
     return httpx.Timeout(
         connect=min(CONNECT_TIMEOUT, remaining),
@@ -480,6 +360,8 @@ def _too_large_by_length(response: httpx.Response, max_bytes: int) -> bool:
 
 
 def _transport_error(exc: httpx.HTTPError | httpx.InvalidURL, url: httpx.URL) -> FetchError:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return FetchTimeoutError(f"timed out on {url}: {exc}")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -500,6 +382,8 @@ def fetch(
     for). The result carries the final URL: ActivityPub trusts a document's ``id`` only when
     it shares the origin it was actually fetched from. Non-2xx answers raise HTTPStatusError.
     """
+    import httpx
+
     deadline = time.monotonic() + TOTAL_TIMEOUT
     token = _deadline.set(deadline)
     try:
@@ -533,6 +417,8 @@ def fetch(
 
 
 def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    import httpx
+
     try:
         target = current.join(location)
     except httpx.InvalidURL as exc:
@@ -546,6 +432,8 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
 def post(url: str, *, body: bytes, headers: Mapping[str, str]) -> PostResult:
     """POST (a delivery) once, never following a redirect: the caller signed for this URL and
     classifies the status (2xx delivered, 4xx give up, 5xx/429 retry later)."""
+    import httpx
+
     deadline = time.monotonic() + TOTAL_TIMEOUT
     token = _deadline.set(deadline)
     try:
