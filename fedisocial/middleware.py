@@ -41,6 +41,7 @@ class ApiPathMiddleware:
             response["Access-Control-Max-Age"] = "7200"
         else:
             response = self.get_response(request)
+            _release(response)
         if cors:
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = (
@@ -48,3 +49,20 @@ class ApiPathMiddleware:
                 "Idempotency-Key"
             )
         return response
+
+
+def _release(response: HttpResponse) -> None:
+    """Let a rendered API response's page go when the request ends, not at the next garbage
+    collection. DRF ties the response, its view and the request into reference cycles (the
+    renderer context names the view, the view keeps the response), so everything the view
+    built (the page's data as well as the rendered body) waited for the cyclic collector;
+    with pages assembled from pre-encoded JSON few container objects are made per request, the
+    collector runs rarely, and a busy worker carried dozens of finished pages."""
+    context = getattr(response, "renderer_context", None)
+    if not context:
+        return
+    view = context.get("view")
+    if view is not None:
+        view.response = None
+    response.renderer_context = None
+    response.data = None
