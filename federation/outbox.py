@@ -109,9 +109,25 @@ def _load_status(status_id: int) -> Status | None:
 # --- Statuses -------------------------------------------------------------------------------------
 
 
+def _may_reach_others(status: Status) -> bool:
+    """Whether a status just fanned out (``timelines.fanout.load_for_fan_out`` shape: author,
+    original and mention ids loaded) can reach another server at all: through remote
+    followers, or through the accounts it mentions, replies to or boosts. Most posts of a
+    server with few remote followers answer no with one query."""
+    if status.mentions.all() or status.in_reply_to_id is not None:
+        return True
+    if status.reblog is not None and status.reblog.account.domain is not None:
+        return True
+    if status.visibility == Visibility.DIRECT:
+        return False
+    return Follow.objects.filter(
+        target_account_id=status.account_id, account__domain__isnull=False
+    ).exists()
+
+
 def distribute_status(status: Status) -> None:
     """A new local status (Create) or boost (Announce), from the fan-out task."""
-    if not status.local or status.deleted_at is not None:
+    if not status.local or status.deleted_at is not None or not _may_reach_others(status):
         return
     loaded = _load_status(status.id)
     if loaded is None:
