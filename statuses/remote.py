@@ -57,7 +57,7 @@ from statuses.services import (
 )
 from timelines.models import Notification
 from timelines.notifications import notify
-from timelines.tasks import fan_out_status_task
+from timelines.tasks import fan_out_after_commit
 
 if TYPE_CHECKING:
     from federation.notes import ParsedNote, ParsedPoll
@@ -413,7 +413,7 @@ def create_remote_status(
             # Mastodon notifies the mentioned accounts that are also addressed (tagging
             # someone without addressing them is no message to them).
             _notify_mentioned(status, [a for a in mentioned if _addressed(note, a)])
-            fan_out_status_task.delay_on_commit(status.id)
+            fan_out_after_commit(status.id)
         _count_new_status(status, thread)
     return status
 
@@ -613,7 +613,7 @@ def create_remote_boost(
         _count_new_status(boost, None)
         notify(original.account, Notification.Type.REBLOG, from_account=account, status=original)
         if _in_realtime_window(boost):
-            fan_out_status_task.delay_on_commit(boost.id)
+            fan_out_after_commit(boost.id)
     return boost
 
 

@@ -3,7 +3,8 @@ and return quietly when the rows are gone."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import current_task, shared_task
+from django.db import transaction
 
 from accounts.models import Account
 from timelines import conversations, fanout, feeds
@@ -60,3 +61,13 @@ def merge_into_list_task(list_id: int, target_account_id: int) -> None:
     lst = List.objects.select_related("account").filter(id=list_id).first()
     if lst is not None:
         feeds.merge_into_list(lst, target_account_id)
+
+
+def fan_out_after_commit(status_id: int) -> None:
+    """Fan a status out once the current transaction commits: in this same worker when the
+    caller is already a Celery task (the inbox's, storing what another server sent: a second
+    task per activity would cost more than the fan-out itself), else in a new task."""
+    if current_task and current_task.request.id is not None:
+        transaction.on_commit(lambda: fan_out_status_task(status_id))
+    else:
+        fan_out_status_task.delay_on_commit(status_id)
