@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -355,8 +356,13 @@ def account_for_key(key_id: str, *, refresh: bool = False) -> Account | None:
         return None
     if is_local_uri(key_id):
         return local_account_for_uri(key_id)
+    if not refresh:
+        cached = _cached_signer(key_id)
+        if cached is not None:
+            return cached
     known = Account.objects.filter(key_id=key_id).first()
     if known is not None and not refresh:
+        _remember_signer(known)
         return known
     actor_uri = key_id.split("#", 1)[0]
     if "#" not in key_id:
@@ -374,5 +380,35 @@ def account_for_key(key_id: str, *, refresh: bool = False) -> Account | None:
         return None
     account = resolve_actor(actor_uri, refresh=True)
     if account is None or account.key_id != key_id:
+        _signers.pop(key_id, None)
         return None
+    _remember_signer(account)
     return account
+
+
+# Signed requests name their key on every inbox POST and signed fetch: the few columns that
+# verifying needs are kept per process for a minute, as deferred Account instances (any other
+# field is loaded from the database on access). A rotated key fails verification with the
+# cached PEM, and the caller asks again with ``refresh``, which replaces the entry.
+_SIGNER_NAMES = {"id", "username", "domain", "uri", "key_id", "public_key", "suspended_at"}
+# In the model's column order, which ``Model.from_db`` expects.
+SIGNER_FIELDS = tuple(
+    f.attname for f in Account._meta.concrete_fields if f.attname in _SIGNER_NAMES
+)
+SIGNER_TTL = 60.0
+SIGNER_CACHE_SIZE = 10_000
+_signers: dict[str, tuple[float, tuple[Any, ...]]] = {}
+
+
+def _remember_signer(account: Account) -> None:
+    if len(_signers) >= SIGNER_CACHE_SIZE:
+        _signers.clear()
+    values = tuple(getattr(account, name) for name in SIGNER_FIELDS)
+    _signers[account.key_id] = (time.monotonic() + SIGNER_TTL, values)
+
+
+def _cached_signer(key_id: str) -> Account | None:
+    entry = _signers.get(key_id)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return Account.from_db("default", list(SIGNER_FIELDS), list(entry[1]))

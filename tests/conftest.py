@@ -27,6 +27,10 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
     app.conf.task_always_eager = True
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Per-process caches of database rows must not outlive the test's transaction.
+    from federation import actors
+
+    actors._signers.clear()
     # The rate limit counts in the shared cache; tests that exercise it turn it back on.
     settings.RATE_LIMIT_REQUESTS = 0
     # Rendered entities are not cached unless a test asks for it (``render_cache``): a page
