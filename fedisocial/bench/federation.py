@@ -884,7 +884,7 @@ def measure_delivery(
     import httpx
     from django.conf import settings
 
-    from federation.http import LIMITS
+    from federation.transport import LIMITS
 
     accounts = accounts_for(ctx)
     concurrency = settings.FEDERATION_DELIVERY_CONCURRENCY
