@@ -339,3 +339,15 @@ def status_unpinned(*, status_id: int) -> None:
     inboxes = follower_inboxes(status.account)
     if inboxes:
         delivery.queue_activity(status.account, activities.render_remove_pin(status), inboxes)
+
+
+@publisher("account.moved")
+def account_moved(*, account_id: int, target_id: int) -> None:
+    """A local account moved: a Move to every server with followers of it."""
+    pair = _pair(account_id, target_id)
+    if pair is None or not pair[0].local:
+        return
+    account, target = pair
+    inboxes = follower_inboxes(account)
+    if inboxes:
+        delivery.queue_activity(account, activities.render_move(account, target), inboxes)
