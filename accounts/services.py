@@ -672,18 +672,22 @@ def feature_tag(account: Account, *, name: str) -> FeaturedTag:
         raise AccountError(
             "Validation failed: You have already featured the maximum number of hashtags"
         )
-    # federation: deliver an Add of the hashtag to the actor's featured tags collection.
-    return FeaturedTag.objects.create(
+    featured = FeaturedTag.objects.create(
         account=account, tag=tag, statuses_count=count, last_status_at=last
     )
+    if account.local:
+        federation.notify("featured_tag.changed", account_id=account.id, tag_id=tag.id, add=True)
+    return featured
 
 
 @transaction.atomic
 def unfeature_tag(account: Account, *, tag: Tag) -> None:
     """Stop showing a hashtag; nothing happens when it was not featured."""
-    if tag.pk is not None:
-        FeaturedTag.objects.filter(account_id=account.id, tag_id=tag.pk).delete()
-    # federation: deliver a Remove of the hashtag from the featured tags collection.
+    if tag.pk is None:
+        return
+    deleted, _ = FeaturedTag.objects.filter(account_id=account.id, tag_id=tag.pk).delete()
+    if deleted and account.local:
+        federation.notify("featured_tag.changed", account_id=account.id, tag_id=tag.pk, add=False)
 
 
 @transaction.atomic

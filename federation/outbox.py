@@ -18,7 +18,7 @@ from typing import Any
 from accounts.models import Account, Block, Follow, FollowRequest
 from federation import delivery
 from federation.renderers import activities
-from statuses.models import Favourite, Poll, PollVote, Status, Visibility
+from statuses.models import Favourite, Poll, PollVote, Status, Tag, Visibility
 from statuses.selectors import with_related
 
 logger = logging.getLogger(__name__)
@@ -351,3 +351,15 @@ def account_moved(*, account_id: int, target_id: int) -> None:
     inboxes = follower_inboxes(account)
     if inboxes:
         delivery.queue_activity(account, activities.render_move(account, target), inboxes)
+
+
+@publisher("featured_tag.changed")
+def featured_tag_changed(*, account_id: int, tag_id: int, add: bool) -> None:
+    account = Account.objects.filter(id=account_id, domain__isnull=True).first()
+    tag = Tag.objects.filter(id=tag_id).first()
+    if account is None or tag is None:
+        return
+    inboxes = follower_inboxes(account)
+    if inboxes:
+        body = activities.render_featured_tag_change(account, tag, add=add)
+        delivery.queue_activity(account, body, inboxes)

@@ -20,7 +20,7 @@ from federation.uris import (
     status_uri,
 )
 from fedisocial.api.dates import iso
-from statuses.models import Favourite, Poll, PollVote, Status
+from statuses.models import Favourite, Poll, PollVote, Status, Tag
 
 
 def _stamp() -> int:
@@ -250,5 +250,24 @@ def render_remove_pin(status: Status) -> dict[str, Any]:
             "actor": actor,
             "target": featured_uri(status.account),
             "object": status_uri(status),
+        }
+    )
+
+
+def render_featured_tag_change(account: Account, tag: Tag, *, add: bool) -> dict[str, Any]:
+    """A hashtag added to (or removed from) the account's featured tags collection, as
+    Mastodon's AddHashtagSerializer sends it."""
+    from federation.uris import absolute, featured_tags_uri
+
+    return with_context(
+        {
+            "type": "Add" if add else "Remove",
+            "actor": account_uri(account),
+            "target": featured_tags_uri(account),
+            "object": {
+                "type": "Hashtag",
+                "href": absolute(f"/@{account.username}/tagged/{tag.name}"),
+                "name": f"#{tag.display_name or tag.name}",
+            },
         }
     )

@@ -1,5 +1,6 @@
-"""A local account moving away: the new account names it as an alias first; then its local
-followers follow the new account and remote servers with followers of it receive a Move."""
+"""What a local profile sends other servers: a move (the new account names the old one as an
+alias first; then local followers follow the new account and remote servers receive a Move),
+and featured hashtags added and removed."""
 
 from __future__ import annotations
 
@@ -72,3 +73,22 @@ def test_the_command_moves_and_refuses_without_alias(alice: Any, bob: Any) -> No
 
     alice.account.refresh_from_db()
     assert alice.account.moved_to_id == bob.account.id
+
+
+def test_featured_hashtags_are_added_and_removed_for_remote_followers(
+    alice: Any, remote_follower: Any, client_for: Any
+) -> None:
+    client = client_for(alice)
+    featured = client.post("/api/v1/featured_tags", {"name": "cats"}).json()
+    client.delete(f"/api/v1/featured_tags/{featured['id']}")
+
+    sent = [
+        orjson.loads(d.activity.body)
+        for d in Delivery.objects.select_related("activity").order_by("id")
+        if d.inbox_url == remote_follower.shared_inbox_url
+    ]
+    assert [(a["type"], a["object"]["name"]) for a in sent] == [
+        ("Add", "#cats"),
+        ("Remove", "#cats"),
+    ]
+    assert sent[0]["target"].endswith("/users/alice/collections/tags")
