@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import Account, Block, Follow, FollowRequest
 from federation import delivery
 from federation.renderers import activities
@@ -40,6 +42,20 @@ def notify(event: str, **ids: Any) -> None:
     from federation.tasks import federate_task
 
     federate_task.delay_on_commit(event, **ids)
+
+
+def notify_debounced(event: str, *, key: str, delay: int, **ids: Any) -> None:
+    """Queue ``event``'s publisher ``delay`` seconds after the commit, once for every burst of
+    calls with the same ``key`` in that time: it then sends the state of that moment."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from federation.tasks import federate_task
+
+    if cache.add(f"federation:debounce:{key}", 1, timeout=delay):
+        transaction.on_commit(
+            lambda: federate_task.apply_async(args=[event], kwargs=ids, countdown=delay)
+        )
 
 
 def publish(event: str, **ids: Any) -> None:
@@ -363,3 +379,20 @@ def featured_tag_changed(*, account_id: int, tag_id: int, add: bool) -> None:
     if inboxes:
         body = activities.render_featured_tag_change(account, tag, add=add)
         delivery.queue_activity(account, body, inboxes)
+
+
+@publisher("poll.tallied")
+def poll_tallied(*, status_id: int) -> None:
+    """New tallies of a local poll (an Update of its Question): to those the status reached,
+    and to the remote accounts that voted."""
+    status = _load_status(status_id)
+    if status is None or status.deleted_at is not None:
+        return
+    voters = Account.objects.filter(
+        domain__isnull=False,
+        id__in=PollVote.objects.filter(poll__status_id=status.id).values("account_id"),
+    )
+    inboxes = status_inboxes(status, with_boosters=True) + [inbox_of(a) for a in voters]
+    if inboxes:
+        body = activities.render_update_note(status, at=timezone.now())
+        delivery.queue_activity(status.account, body, inboxes)

@@ -54,6 +54,7 @@ from statuses.services import (
     _snapshot_values,
     _update_mentions,
     discard_status,
+    publish_poll_tallies,
 )
 from timelines.models import Notification
 from timelines.notifications import notify
@@ -464,6 +465,7 @@ def vote_on_local_poll(account: Account, status: Status, *, choice: str, uri: st
             return True
         PollVote.objects.create(poll=poll, account=account, choice=index, uri=uri[:2048])
         _recount_poll(poll)
+        publish_poll_tallies(poll)
     return True
 
 

@@ -1055,7 +1055,17 @@ def vote(account: Account, poll: Poll, *, choices: list[int]) -> Poll:
         _recount_poll(poll)
         if account.local and not status.account.local:
             federation.notify("poll.voted", vote_ids=[v.id for v in votes])
+        if status.local:
+            publish_poll_tallies(poll)
     return poll
+
+
+def publish_poll_tallies(poll: Poll) -> None:
+    """Other servers showing one of our polls get its tallies again, at most every three
+    minutes however many votes come in (Mastodon's DistributePollUpdateWorker)."""
+    federation.notify_debounced(
+        "poll.tallied", key=f"poll:{poll.id}", delay=180, status_id=poll.status_id
+    )
 
 
 def _recount_poll(poll: Poll) -> None:

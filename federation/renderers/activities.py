@@ -3,6 +3,7 @@ complete document (``@context`` included) ready to be stored once and delivered.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -42,9 +43,10 @@ def render_create(status: Status) -> dict[str, Any]:
     )
 
 
-def render_update_note(status: Status) -> dict[str, Any]:
+def render_update_note(status: Status, *, at: datetime | None = None) -> dict[str, Any]:
+    """An edit (``at`` defaults to its edit time), or new poll tallies sent ``at`` now."""
     note = render_note(status)
-    edited = status.edited_at or timezone.now()
+    edited = at or status.edited_at or timezone.now()
     return with_context(
         {
             "id": f"{status_uri(status)}#updates/{int(edited.timestamp())}",

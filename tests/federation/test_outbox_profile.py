@@ -92,3 +92,27 @@ def test_featured_hashtags_are_added_and_removed_for_remote_followers(
         ("Remove", "#cats"),
     ]
     assert sent[0]["target"].endswith("/users/alice/collections/tags")
+
+
+def test_new_tallies_of_our_poll_reach_remote_voters(alice: Any, make_remote: Any) -> None:
+    from statuses.remote import vote_on_local_poll
+    from statuses.services import PollParams, post_status
+
+    question = post_status(
+        alice.account,
+        text="tea or coffee?",
+        poll=PollParams(options=["tea", "coffee"], expires_in=3600, multiple=False),
+    )
+    voter = make_remote("vera", domain="votes.example")
+
+    assert vote_on_local_poll(voter, question, choice="coffee", uri=f"{voter.uri}#votes/1")
+
+    [update] = [
+        orjson.loads(d.activity.body)
+        for d in Delivery.objects.select_related("activity")
+        if d.inbox_url == voter.shared_inbox_url
+    ]
+    assert update["type"] == "Update"
+    assert update["object"]["type"] == "Question"
+    tallies = {o["name"]: o["replies"]["totalItems"] for o in update["object"]["oneOf"]}
+    assert tallies == {"tea": 0, "coffee": 1}
