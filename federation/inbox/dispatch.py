@@ -52,6 +52,26 @@ class Handler:
         or delete."""
         return bool(uri) and origin(uri or "") == origin(self.signer.uri)
 
+    @property
+    def activity_id(self) -> str:
+        return str(self.activity.get("id") or "")[:2048]
+
+    def local_object_account(self) -> Account:
+        """The local account the activity's object names (a Follow's or a Block's target)."""
+        from federation.actors import local_account_for_uri
+
+        uri = self.object_id
+        target = local_account_for_uri(uri) if uri else None
+        if target is None:
+            raise HandlerError(f"{uri!r} is not an account of ours")
+        return target
+
+    def undone_already(self) -> bool:
+        """Its Undo arrived first (Mastodon's delete_arrived_first?): nothing to do."""
+        from statuses.remote import deleted_first
+
+        return bool(self.activity_id) and deleted_first(self.signer, self.activity_id)
+
     def require_same_origin(self, uri: str | None) -> str:
         if not uri or not self.same_origin_as_signer(uri):
             raise HandlerError(f"{uri!r} is not on the origin of {self.signer.uri}")

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -366,13 +367,20 @@ class Pair:
 FEDERATION_TEST_ENV = {"FEDERATION_RETRY_BASE_SECONDS": "1"}
 
 
-@pytest.fixture(scope="session")
-def federated_pair(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_pair(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    name: str,
+    env_a: dict[str, str],
+    env_b: dict[str, str],
 ) -> Iterator[Pair]:
-    a = start_server(tmp_path_factory.mktemp("server-a"), extra_env=FEDERATION_TEST_ENV)
+    """Two servers started side by side, their logs shown when a test using them failed, and
+    both stopped and cleaned up whatever happens."""
+    a = start_server(tmp_path_factory.mktemp(f"{name}-a"), extra_env=env_a)
     try:
-        b = start_server(tmp_path_factory.mktemp("server-b"), extra_env=FEDERATION_TEST_ENV)
+        b = start_server(tmp_path_factory.mktemp(f"{name}-b"), extra_env=env_b)
     except BaseException:
         a.cleanup()
         raise
@@ -384,3 +392,17 @@ def federated_pair(
         report_log_on_failure(request, b, failed_before)
         b.cleanup()
         a.cleanup()
+
+
+@pytest.fixture(scope="session")
+def federated_pair(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pair]:
+    with running_pair(
+        request,
+        tmp_path_factory,
+        name="server",
+        env_a=FEDERATION_TEST_ENV,
+        env_b=FEDERATION_TEST_ENV,
+    ) as pair:
+        yield pair

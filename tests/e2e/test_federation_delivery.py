@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from mastodon import Mastodon
 
-from tests.e2e.conftest import Pair, report_log_on_failure, start_server
+from tests.e2e.conftest import Pair, running_pair
 from tests.e2e.test_federation import client, find, home_texts, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -32,23 +32,14 @@ A_ENV = {
 def pair(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pair]:
-    a = start_server(tmp_path_factory.mktemp("delivery-a"), extra_env=A_ENV)
-    try:
-        b = start_server(
-            tmp_path_factory.mktemp("delivery-b"),
-            extra_env={"FEDERATION_RETRY_BASE_SECONDS": "1"},
-        )
-    except BaseException:
-        a.cleanup()
-        raise
-    failed_before = request.session.testsfailed
-    try:
-        yield Pair(a, b)
-    finally:
-        report_log_on_failure(request, a, failed_before)
-        report_log_on_failure(request, b, failed_before)
-        b.cleanup()
-        a.cleanup()
+    with running_pair(
+        request,
+        tmp_path_factory,
+        name="delivery",
+        env_a=A_ENV,
+        env_b={"FEDERATION_RETRY_BASE_SECONDS": "1"},
+    ) as running:
+        yield running
 
 
 def delivery_state(pair: Pair) -> dict[str, Any]:

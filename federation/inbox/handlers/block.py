@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from accounts.remote import receive_block
-from federation.actors import local_account_for_uri
-from federation.inbox.dispatch import Handler, HandlerError, handles
-from statuses.remote import deleted_first
+from federation.inbox.dispatch import Handler, handles
 
 
 @handles("Block")
 class BlockHandler(Handler):
     def handle(self) -> None:
-        target_uri = self.object_id
-        target = local_account_for_uri(target_uri) if target_uri else None
-        if target is None:
-            raise HandlerError(f"{target_uri!r} is not an account of ours")
-        activity_id = str(self.activity.get("id") or "")[:2048]
-        if activity_id and deleted_first(self.signer, activity_id):
-            return  # its Undo came first (Mastodon's delete_arrived_first?)
-        receive_block(self.signer, target, uri=activity_id)
+        target = self.local_object_account()
+        if self.undone_already():
+            return
+        receive_block(self.signer, target, uri=self.activity_id)
