@@ -214,12 +214,19 @@ class BenchContext:
         self.processes.fresh_web_workers()
         warm_up = load.run_wrk(target, seconds=load.WARMUP_S, **wrk)
         time.sleep(min(MAX_SETTLE_S, max(MIN_SETTLE_S, 1.5 * warm_up.p99_ms / 1000)))
+        return self.measured(
+            name, connections, lambda: load.run_wrk(target, seconds=load.RUN_S, **wrk)
+        )
+
+    def measured(self, name: str, connections: int, execute: Callable[[], load.LoadResult]) -> Run:
+        """Run ``execute`` (one measured load run) between CPU snapshots of the app's
+        processes and of PostgreSQL's backends, and describe it as a Run."""
         workers_before = self.processes.web_workers()
         sampler = BackendCpuSampler()
         try:
             before = CpuSnapshot.take(self.processes)
             sampler.start()
-            result = load.run_wrk(target, seconds=load.RUN_S, **wrk)
+            result = execute()
             after = CpuSnapshot.take(self.processes)
             pg = sampler.stop()
         finally:

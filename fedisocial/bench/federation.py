@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fedisocial.bench import load, proc
-from fedisocial.bench.context import THROUGHPUT_CONNECTIONS, BenchContext, CpuSnapshot, Run
+from fedisocial.bench.context import THROUGHPUT_CONNECTIONS, BenchContext, Run
 from fedisocial.bench.environment import LOCAL_DOMAIN, BenchEnvironment
-from fedisocial.bench.postgres import BackendCpuSampler, connect, wait_for_autovacuum
+from fedisocial.bench.postgres import connect, wait_for_autovacuum
 from fedisocial.bench.sink import running_sink
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -562,41 +562,25 @@ def measure_inbox_accept(ctx: BenchContext, connections: int = THROUGHPUT_CONNEC
         key, f"{tag}r", math.ceil(warm_up.rps * POOL_MARGIN * load.RUN_S) + POOL_EXTRA
     )
     time.sleep(max(0.3, min(5.0, 1.5 * warm_up.p99_ms / 1000)))
-    workers_before = processes.web_workers()
     worker_before = proc.cpu_ticks(processes.worker.pid) or 0
-    sampler = BackendCpuSampler()
-    try:
-        before = CpuSnapshot.take(processes)
-        sampler.start()
+    replays: list[int] = []
+
+    def execute() -> load.LoadResult:
         result, reused = run_pool(
             env, ACCEPT_TARGET, run_posts, seconds=load.RUN_S, connections=connections
         )
-        after = CpuSnapshot.take(processes)
-        pg = sampler.stop()
-    finally:
-        sampler.close()
+        replays.append(reused)
+        return result
+
+    run = ctx.measured(ACCEPT_TARGET, connections, execute)
+    result = run.load
     worker_ticks = (proc.cpu_ticks(processes.worker.pid) or 0) - worker_before
-    processes.check_alive()
-    ctx.rss.append(processes.rss_snapshot())
-    if reused:
+    if replays[0]:
         raise FederationBenchError(
-            f"{ACCEPT_TARGET}: {reused} requests replayed an activity id ({len(run_posts)} were "
-            "signed for the run): the pool is too small"
+            f"{ACCEPT_TARGET}: {replays[0]} requests replayed an activity id ({len(run_posts)} "
+            "were signed for the run): the pool is too small"
         )
-    if processes.web_workers() != workers_before:
-        ctx.note(f"gunicorn recycled a worker during {ACCEPT_TARGET} c={connections}")
-    run = Run(
-        target=ACCEPT_TARGET,
-        connections=connections,
-        load=result,
-        web_cpu_s=proc.ticks_to_seconds(after.web_ticks - before.web_ticks),
-        pg_cpu_s=pg.seconds,
-        pg_reaped_s=proc.ticks_to_seconds(sampler.reaped_ticks),
-        machine_cores=after.busy_cores_since(before),
-        other_cores=after.other_cores_since(before, pg_seconds=pg.seconds),
-    )
     ctx.runs[(ACCEPT_TARGET, connections)] = run
-    ctx.note(run.describe())
     stored = _count(
         "SELECT count(*) FROM federation_inboxitem WHERE activity_id LIKE %s",
         [f"{PEER_URI}/statuses/{tag}r-%"],
