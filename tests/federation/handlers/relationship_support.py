@@ -122,3 +122,12 @@ def inboxes_of(activity_type: str) -> list[str]:
         .order_by("id")
         .values_list("inbox_url", flat=True)
     )
+
+
+# The remote actor of each software's fixtures.
+REMOTE_ACTORS = {
+    "mastodon": "https://mastodon.example/users/bob",
+    "pleroma": "https://pleroma.example/users/kim",
+    "misskey": "https://misskey.example/users/9ks3w0e1xa",
+    "gotosocial": "https://gts.example/users/frank",
+}

@@ -33,11 +33,6 @@ pytestmark = pytest.mark.django_db
 BOOST = "https://mastodon.example/users/bob/statuses/113520000000000010/activity"
 
 
-@pytest.fixture
-def carol(make_user: Any) -> Any:
-    return make_user("carol")
-
-
 def _boost_of_ours(name: str, ours: Status) -> dict[str, Any]:
     return payload(name, replace={ALICE_STATUS: str(ours.id)})
 

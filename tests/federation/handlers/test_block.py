@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Block, Follow
 from statuses.models import Status
 from tests.federation.handlers.relationship_support import (
+    REMOTE_ACTORS,
     done,
     fixture,
     go_offline,
@@ -17,12 +18,7 @@ from tests.federation.handlers.relationship_support import (
 )
 from timelines.tasks import fan_out_status_task
 
-BLOCKERS = {
-    "mastodon": "https://mastodon.example/users/bob",
-    "pleroma": "https://pleroma.example/users/kim",
-    "misskey": "https://misskey.example/users/9ks3w0e1xa",
-    "gotosocial": "https://gts.example/users/frank",
-}
+BLOCKERS = REMOTE_ACTORS
 
 
 @pytest.fixture(autouse=True)

@@ -39,12 +39,6 @@ pytestmark = pytest.mark.django_db
 NOTE = "https://mastodon.example/users/bob/statuses/113520000000000001"
 
 
-@pytest.fixture
-def carol(make_user: Any) -> Any:
-    """A local user who follows nobody yet."""
-    return make_user("carol")
-
-
 def test_public_note_reaches_local_followers_and_public_timeline(carol, client_for, anon):
     author = bob()
     follow(carol.account, author)

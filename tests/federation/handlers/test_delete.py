@@ -4,7 +4,6 @@ of another origin or another actor can be deleted (Mastodon's Delete)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -29,11 +28,6 @@ from tests.federation.handlers.status_support import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(make_user: Any) -> Any:
-    return make_user("carol")
 
 
 def _create(name: str, author: Account, replace: dict[str, str] | None = None) -> Status:

@@ -9,6 +9,7 @@ from federation.jsonld import id_of
 from statuses.models import Favourite, Status
 from statuses.services import favourite_status
 from tests.federation.handlers.relationship_support import (
+    REMOTE_ACTORS,
     done,
     fixture,
     go_offline,
@@ -19,12 +20,7 @@ from tests.federation.handlers.relationship_support import (
 )
 
 STATUS_ID = 100000000000000001
-SOFTWARES = {
-    "mastodon": "https://mastodon.example/users/bob",
-    "pleroma": "https://pleroma.example/users/kim",
-    "misskey": "https://misskey.example/users/9ks3w0e1xa",
-    "gotosocial": "https://gts.example/users/frank",
-}
+SOFTWARES = REMOTE_ACTORS
 
 
 @pytest.fixture(autouse=True)

@@ -32,11 +32,6 @@ NOTE = "https://mastodon.example/users/bob/statuses/113520000000000001"
 QUESTION = "https://mastodon.example/users/bob/statuses/113520000000000007"
 
 
-@pytest.fixture
-def carol(make_user: Any) -> Any:
-    return make_user("carol")
-
-
 def _posted(name: str, actor: str, follower: Any) -> tuple[Account, Status]:
     author = remote_actor(actor)
     follow(follower.account, author)
