@@ -8,8 +8,8 @@ hashtags. Every insertion goes through the home rules of ``timelines.feeds``.
 Followers are handled in batches of FOLLOWERS_PER_TASK; past one batch, each batch is its own
 Celery task (a range of follower ids), so a popular account's post spreads over the workers. The
 ranges come from one query and are all queued before the rest of the fan-out runs. A batch never
-brings its followers' ids to Python: they are a subquery of the few queries that load the
-relationships that exist and of the one INSERT ... SELECT (``timelines.feeds.deliver_home``).
+brings its followers' ids to Python: they are a subquery of the one INSERT ... SELECT that also
+judges the home rules (``timelines.home_delivery``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import functools
 from collections.abc import Collection
 
 from django.db import connections, router
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import Account, Follow
-from fedisocial.db import JoinedLoader
+from fedisocial.db import JoinedLoader, id_set
 from statuses.models import Mention, Status, StatusTag, TagFollow, Visibility
-from timelines import feeds, tasks
+from timelines import feeds, home_delivery, tasks
 from timelines.conversations import update_conversations_for
 from timelines.models import HOME_FEED, Notification
 from timelines.notifications import notify
@@ -90,18 +90,10 @@ def deliver_to_self(status: Status) -> None:
     feeds.push([(status, (status.account_id, HOME_FEED))])
 
 
-def _local_followers(author_id: int) -> QuerySet[Follow]:
-    return Follow.objects.filter(
-        target_account_id=author_id,
-        account__domain__isnull=True,
-        account__suspended_at__isnull=True,
-    ).order_by("account_id")
-
-
 def deliver_to_followers(status: Status) -> None:
     """Inline for up to FOLLOWERS_PER_TASK followers; otherwise one task per batch, each given
     a range of follower ids (the first and last ranges open-ended), all queued at once."""
-    starts = _batch_starts(_local_followers(status.account_id))
+    starts = _batch_starts(status.account_id)
     if not starts:
         return
     if len(starts) == 1:
@@ -115,18 +107,26 @@ def deliver_to_followers(status: Status) -> None:
         tasks.fan_out_followers_task.delay(status.id, first_id, last_id)
 
 
-def _batch_starts(followers: QuerySet[Follow]) -> list[int]:
-    """The first account id of every FOLLOWERS_PER_TASK followers, in one query that returns
-    only those."""
-    db = router.db_for_read(Follow)
-    inner, params = followers.values_list("account_id").query.get_compiler(using=db).as_sql()
+def _tables() -> tuple[str, str]:
+    quote = connections[router.db_for_read(Follow)].ops.quote_name
+    return quote(Follow._meta.db_table), quote(Account._meta.db_table)
+
+
+def _batch_starts(author_id: int) -> list[int]:
+    """The first account id of every FOLLOWERS_PER_TASK local, unsuspended followers (the
+    author excluded, as ``home_delivery.FollowerRange``), in one query that returns only
+    those."""
+    follow, account = _tables()
     sql = (
-        "SELECT account_id FROM (SELECT f.account_id,"  # noqa: S608 - a compiled subquery
+        "SELECT account_id FROM (SELECT f.account_id,"  # noqa: S608 - table names only
         " ROW_NUMBER() OVER (ORDER BY f.account_id) AS position"
-        f" FROM ({inner}) f) ranked WHERE (position - 1) %% %s = 0 ORDER BY account_id"
+        f" FROM {follow} f JOIN {account} a ON a.id = f.account_id"
+        " WHERE f.target_account_id = %s AND a.domain IS NULL AND a.suspended_at IS NULL"
+        " AND f.account_id <> %s) ranked"
+        " WHERE (position - 1) %% %s = 0 ORDER BY account_id"
     )
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, [*params, FOLLOWERS_PER_TASK])
+    with connections[router.db_for_read(Follow)].cursor() as cursor:
+        cursor.execute(sql, [author_id, author_id, FOLLOWERS_PER_TASK])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -134,15 +134,24 @@ def deliver_to_followers_range(
     status: Status, first_id: int | None = None, last_id: int | None = None
 ) -> None:
     """The followers whose account ids lie in [first_id, last_id] (all when not given)."""
-    followers = _local_followers(status.account_id).exclude(account_id=status.account_id)
-    if first_id is not None:
-        followers = followers.filter(account_id__gte=first_id)
-    if last_id is not None:
-        followers = followers.filter(account_id__lte=last_id)
+    followers = home_delivery.FollowerRange(status.account_id, first_id, last_id)
     delivered = _deliver_home(status, followers, check_replies=True)
     if delivered and _notifies_subscribers(status):
-        subscribed = set(followers.filter(notify=True).values_list("account_id", flat=True))
-        _notify_subscribers(status, subscribed & set(delivered))
+        _notify_subscribers(status, _subscribers(status.account_id, delivered))
+
+
+def _subscribers(author_id: int, among: Collection[int]) -> set[int]:
+    """Those of these accounts who follow the author asking to be notified of its posts."""
+    follow, _ = _tables()
+    db = router.db_for_read(Follow)
+    test, value = id_set("%s", among, using=db)
+    sql = (
+        f"SELECT account_id FROM {follow} WHERE target_account_id = %s"  # noqa: S608
+        f" AND notify AND account_id {test}"
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [author_id, value])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def deliver_to_lists(status: Status) -> None:
@@ -205,10 +214,12 @@ def deliver_to_tag_followers(status: Status) -> None:
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _deliver_home(status: Status, receivers: feeds.Receivers, *, check_replies: bool) -> list[int]:
+def _deliver_home(
+    status: Status, receivers: home_delivery.Receivers, *, check_replies: bool
+) -> list[int]:
     """Push into these home feeds, minus those the home rules reject and those whose owner
     has an exclusive list that takes the status. Returns the receivers it was pushed to."""
-    if not isinstance(receivers, QuerySet) and not receivers:
+    if not isinstance(receivers, home_delivery.FollowerRange) and not receivers:
         return []
     return feeds.deliver_home(status, receivers, check_replies=check_replies)
 

@@ -12,14 +12,13 @@ relationships they need are loaded up front into a ``HomeFilter`` (Mastodon's "c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, FollowRequest, Mute
@@ -27,7 +26,7 @@ from fedisocial.db import id_set
 from statuses.models import Status, Visibility
 from statuses.policies import visible_to
 from statuses.selectors import with_related
-from timelines import tasks
+from timelines import home_delivery, tasks
 from timelines.models import HOME_FEED, FeedEntry, List, ListAccount, Marker
 
 FeedKey = tuple[int, int]  # (account_id, list_id); list_id HOME_FEED is the home feed
@@ -295,26 +294,32 @@ class ListTarget:
 
 
 def lists_receiving(
-    author_id: int, *, owner_ids: Receivers | None = None, exclusive_only: bool = False
+    author_id: int, *, owner_ids: Collection[int] | None = None, exclusive_only: bool = False
 ) -> list[ListTarget]:
     """Lists that get the author's statuses: those that contain the author, owned by accounts
     that follow the author (a member whose follow ended, or is still only requested, gets
-    nothing delivered, as in Mastodon)."""
-    memberships = ListAccount.objects.filter(
-        account_id=author_id,
-        list__account_id__in=Follow.objects.filter(target_account_id=author_id).values(
-            "account_id"
-        ),
+    nothing delivered, as in Mastodon). Hand-written: every new status asks, and compiling the
+    queryset cost more than running it."""
+    db = router.db_for_read(ListAccount)
+    quote = connections[db].ops.quote_name
+    member, lst, follow = (quote(m._meta.db_table) for m in (ListAccount, List, Follow))
+    sql = (
+        f"SELECT l.id, l.account_id, l.replies_policy, l.exclusive FROM {member} la"  # noqa: S608
+        f" JOIN {lst} l ON l.id = la.list_id WHERE la.account_id = %s AND EXISTS"
+        f" (SELECT 1 FROM {follow} f WHERE f.account_id = l.account_id"
+        " AND f.target_account_id = %s)"
     )
+    params: list[Any] = [author_id, author_id]
     if owner_ids is not None:
-        owners = owner_ids if isinstance(owner_ids, QuerySet) else list(owner_ids)
-        memberships = memberships.filter(list__account_id__in=owners)
+        test, value = id_set("%s", owner_ids, using=db)
+        sql += f" AND l.account_id {test}"
+        params.append(value)
     if exclusive_only:
-        memberships = memberships.filter(list__exclusive=True)
-    rows = memberships.values_list(
-        "list_id", "list__account_id", "list__replies_policy", "list__exclusive"
-    )
-    return [ListTarget(*row) for row in rows]
+        sql += " AND l.exclusive"
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [ListTarget(i, owner, policy, bool(exclusive)) for i, owner, policy, exclusive in rows]
 
 
 def reply_memberships(
@@ -347,13 +352,13 @@ def list_accepts(status: Status, lst: ListTarget, members: set[tuple[int, int]])
     return False
 
 
-def exclusive_owners(status: Status, receiver_ids: Receivers) -> set[int]:
+def exclusive_owners(status: Status, receiver_ids: Collection[int]) -> set[int]:
     """Receivers with an exclusive list that takes this status: it goes there, not home.
 
     Direct statuses never go to lists, so they always reach the home feed."""
     if status.visibility == Visibility.DIRECT:
         return set()
-    if not isinstance(receiver_ids, QuerySet) and not receiver_ids:
+    if not receiver_ids:
         return set()
     lists = lists_receiving(status.account_id, owner_ids=receiver_ids, exclusive_only=True)
     if not lists:
@@ -413,93 +418,16 @@ def push(
     return inserted
 
 
-def deliver_home(status: Status, receivers: Receivers, *, check_replies: bool = True) -> list[int]:
+def deliver_home(
+    status: Status, receivers: home_delivery.Receivers, *, check_replies: bool = True
+) -> list[int]:
     """Push one status into the home feeds of these receivers that the home rules and their
-    exclusive lists let it into, with a fixed number of queries whatever their number: the
-    relationships that exist, the exclusive lists, then one INSERT ... SELECT that also skips
-    the feeds already holding the original or a boost of it (as ``push``), and at times one
-    DELETE that trims. Returns the accounts whose home it entered."""
-    ids = _receiver_ids(receivers)
-    rules = build_home_filter(ids, [status])
-    audience = rules.audience(status, check_replies=check_replies)
-    excluded = exclusive_owners(status, ids)
-    inserted = _insert_home_entries(status, receivers, audience, excluded)
+    exclusive lists let it into, in one INSERT ... SELECT that judges the rules itself
+    (``timelines.home_delivery``) and at times one DELETE that trims. Returns the accounts
+    whose home it entered."""
+    inserted = home_delivery.deliver_home(status, receivers, check_replies=check_replies)
     trim_feeds([(r, HOME_FEED) for r in inserted if _trim_due((r, HOME_FEED), status.id)])
     return inserted
-
-
-def _receiver_ids(receivers: Receivers) -> QuerySet[Any] | list[int]:
-    """The receivers as the value of an ``__in`` filter."""
-    if isinstance(receivers, QuerySet):
-        return receivers.order_by().values("account_id")
-    return sorted(set(receivers))
-
-
-def _insert_home_entries(
-    status: Status, receivers: Receivers, audience: Audience, excluded: Collection[int]
-) -> list[int]:
-    db = router.db_for_write(FeedEntry)
-    feed = connections[db].ops.quote_name(FeedEntry._meta.db_table)
-    source, params = _receiver_relation(db, receivers)
-    params = [HOME_FEED, status.id, status.account_id, status.reblog_id, *params]
-    # One entry per original: not where the original or a boost of it already is.
-    original = _original_id(status)
-    where = [
-        f"r.receiver NOT IN (SELECT e.account_id FROM {feed} e WHERE e.list_id = %s"  # noqa: S608
-        " AND (e.status_id = %s OR e.reblog_of_id = %s))"
-    ]
-    params += [HOME_FEED, original, original]
-    if excluded:
-        sql, values = _id_in(db, "r.receiver", excluded)
-        where.append(f"NOT ({sql})")
-        params += values
-    # The author always takes it; anyone else when not rejected and, if set, in ``only``.
-    admitted: list[str] = []
-    admitted_params: list[Any] = []
-    if audience.rejected:
-        sql, values = _id_in(db, "r.receiver", audience.rejected)
-        admitted.append(f"NOT ({sql})")
-        admitted_params += values
-    if audience.only is not None:
-        sql, values = _id_in(db, "r.receiver", audience.only)
-        admitted.append(sql)
-        admitted_params += values
-    if admitted:
-        where.append(f"(r.receiver = %s OR ({' AND '.join(admitted)}))")
-        params += [audience.author_id, *admitted_params]
-    # Only the table name and the conditions built above are interpolated.
-    sql = (
-        f"INSERT INTO {feed} (account_id, list_id, status_id, author_id, reblog_of_id)"  # noqa: S608
-        f" SELECT r.receiver, %s, %s, %s, %s FROM {source} WHERE {' AND '.join(where)}"
-    )
-    # The status is in none of these feeds (the NOT IN above), so the plain INSERT, a quarter
-    # cheaper than ON CONFLICT (no speculative insertion), fails only when another insertion
-    # of the same entry commits meanwhile; the statement then runs again, skipping those.
-    with connections[db].cursor() as cursor:
-        try:
-            with transaction.atomic(using=db):
-                cursor.execute(f"{sql} RETURNING account_id", params)
-                return [row[0] for row in cursor.fetchall()]
-        except IntegrityError:
-            cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING account_id", params)
-            return [row[0] for row in cursor.fetchall()]
-
-
-def _receiver_relation(db: str, receivers: Receivers) -> tuple[str, list[Any]]:
-    """The receivers as a relation ``r`` of one column, ``receiver``."""
-    if isinstance(receivers, QuerySet):
-        query = receivers.order_by().values(receiver=F("account_id")).query
-        sql, params = query.get_compiler(using=db).as_sql()
-        return f"({sql}) r", list(params)
-    ids = sorted(set(receivers))
-    if connections[db].vendor == "postgresql":
-        return "unnest(%s::bigint[]) AS r(receiver)", [ids]
-    return "(SELECT value AS receiver FROM json_each(%s)) r", [json.dumps(ids)]
-
-
-def _id_in(db: str, column: str, ids: Collection[int]) -> tuple[str, list[Any]]:
-    test, value = id_set("%s", ids, using=db)
-    return f"{column} {test}", [value]
 
 
 # --- Merging a followee into a feed --------------------------------------------------------------
