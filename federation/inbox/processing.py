@@ -4,6 +4,11 @@ killed worker's items come back), run their handler, and record the outcome.
 A request stores its item and wakes processing (``wake``): at most one task is queued per
 second however many activities arrive, and each task drains everything pending, so a burst of
 activities costs a few Celery tasks, not one each. Beat runs the same task every 30 s.
+
+A task that claims a full batch calls for help (another task, at most one a second), so a burst
+is drained by up to ``parallelism()`` tasks at once, each holding a slot: one task alone would
+leave the worker idle whenever it waits for the database. Slots expire, so a killed task's slot
+comes back.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import timedelta
 
 import orjson
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,6 +33,10 @@ BATCH = 50
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 WAKE_KEY = "federation:inbox:wake"
+HELP_KEY = "federation:inbox:help"
+SLOT_KEY = "federation:inbox:slot:{}"
+# Longer than a task's time budget (federation.tasks.SWEEP_SECONDS) plus one activity's fetches.
+SLOT_TTL = 90
 
 
 def wake() -> None:
@@ -36,6 +45,32 @@ def wake() -> None:
         from federation.tasks import process_inbox_task
 
         process_inbox_task.delay()
+
+
+def parallelism() -> int:
+    """How many tasks may drain the inbox at once: SQLite takes one writer at a time."""
+    return 3 if connection.vendor == "postgresql" else 1
+
+
+def _take_slot() -> str | None:
+    for i in range(parallelism()):
+        key = SLOT_KEY.format(i)
+        if cache.add(key, 1, timeout=SLOT_TTL):
+            return key
+    return None
+
+
+def _call_for_help() -> None:
+    if cache.add(HELP_KEY, 1, timeout=1):
+        from federation.tasks import process_inbox_task
+
+        process_inbox_task.delay()
+
+
+def _pending() -> bool:
+    return InboxItem.objects.filter(
+        state=InboxItem.State.PENDING, lease_until__isnull=True
+    ).exists()
 
 
 def claim(limit: int = BATCH) -> list[InboxItem]:
@@ -89,18 +124,28 @@ def process(item: InboxItem) -> None:
 
 
 def process_pending(*, time_budget: float = 25.0) -> int:
-    """Process pending items until none is left or ``time_budget`` seconds have passed."""
+    """Process pending items until none is left or ``time_budget`` seconds have passed; 0 at
+    once when ``parallelism()`` tasks are at it already."""
+    slot = _take_slot()
+    if slot is None:
+        return 0
     deadline = time.monotonic() + time_budget
     done = 0
-    while time.monotonic() < deadline:
-        batch = claim()
-        if not batch:
-            # Items stored after this point wake a new task: the key is gone.
-            cache.delete(WAKE_KEY)
+    try:
+        while time.monotonic() < deadline:
             batch = claim()
             if not batch:
                 break
-        for item in batch:
-            process(item)
-            done += 1
+            if len(batch) == BATCH:
+                _call_for_help()
+            for item in batch:
+                process(item)
+                done += 1
+    finally:
+        cache.delete(slot)
+    # Items stored from here on wake a new task (the key is gone), which finds a free slot;
+    # those stored since the last claim woke nobody (the key was there): wake for them.
+    cache.delete(WAKE_KEY)
+    if _pending():
+        wake()
     return done
