@@ -44,7 +44,9 @@ from statuses.models import (
 )
 from statuses.policies import can_view
 from statuses.services import (
+    _as_loaded,
     _count_new_status,
+    _insert,
     _notify_boosters_of_update,
     _notify_mentioned,
     _recount_poll,
@@ -203,12 +205,14 @@ def _resolve_mentions(hrefs: Iterable[str]) -> list[Account]:
     return list(accounts.values())
 
 
-def _audience_accounts(note: ParsedNote) -> list[Account]:
+def _audience_accounts(note: ParsedNote, author: Account) -> list[Account]:
     """Known accounts addressed in to/cc (never fetched: Mastodon's silent mentions only
-    serve access control here), looked up together."""
+    serve access control here), looked up together; the author's followers collection, in
+    almost every note, is no account."""
     from federation.actors import local_account_for_uri
 
-    uris = [u for u in dict.fromkeys([*note.to, *note.cc]) if u != PUBLIC]
+    collections = {PUBLIC, author.followers_url}
+    uris = [u for u in dict.fromkeys([*note.to, *note.cc]) if u not in collections]
     found: dict[int, Account] = {}
     for uri in (u for u in uris if is_local_uri(u)):
         account = local_account_for_uri(uri)
@@ -250,15 +254,12 @@ def _created_at(published: datetime | None) -> datetime:
 def _id_at(created_at: datetime) -> int:
     """A status id for ``created_at``: time-sortable like every id (``fedisocial.ids``). A
     recent time takes the ordinary generator; an older one its millisecond with random low
-    bits, checked against the table (the insert retries on the rare collision)."""
+    bits (one chance in 65,536 of meeting a status of the same millisecond: the insert then
+    tries another)."""
     if timezone.now() - created_at < timedelta(seconds=1):
         return generate_id()
     ms = int(created_at.timestamp() * 1000)
-    for _ in range(8):
-        candidate = (ms << 16) | secrets.randbelow(0x10000)
-        if not Status.objects.filter(id=candidate).exists():
-            return candidate
-    return generate_id()
+    return (ms << 16) | secrets.randbelow(0x10000)
 
 
 def _insert_with_id(status: Status) -> None:
@@ -266,7 +267,7 @@ def _insert_with_id(status: Status) -> None:
         status.id = _id_at(status.created_at) if attempt < 3 else generate_id()
         try:
             with transaction.atomic():
-                status.save(force_insert=True)
+                _insert(status)
             return
         except IntegrityError:
             if Status.objects.filter(id=status.id).exists() and attempt < 3:
@@ -302,9 +303,11 @@ def _conversation(thread: Status | None, uri: str | None) -> Conversation:
         else:
             conversation = Conversation.objects.filter(uri=uri).order_by("id").first()
             if conversation is None:
-                conversation = Conversation.objects.create(uri=uri)
+                conversation = Conversation(uri=uri)
+                _insert(conversation)
     if conversation is None:
-        conversation = Conversation.objects.create()
+        conversation = Conversation()
+        _insert(conversation)
     if thread is not None:
         Status.objects.filter(id=thread.id, conversation__isnull=True).update(
             conversation=conversation
@@ -359,12 +362,8 @@ def create_remote_status(
     posting service stores ours: mentions, hashtags, poll, counters, then the fan-out (which
     applies the visibility rules: followers-only reaches the author's local followers, direct
     only the mentioned local accounts). Idempotent: a Note stored already is returned."""
-    existing = _existing_status(account, note.uri)
-    if existing is not None:
-        _add_silent_mention(existing, delivered_to)
-        return existing
     mentioned = _resolve_mentions(note.mentions)
-    addressed = _audience_accounts(note)
+    addressed = _audience_accounts(note, account)
     thread = _thread_for(note.in_reply_to)
     created_at = _created_at(note.published)
     updated = note.updated if note.updated and note.updated > created_at else None
@@ -376,6 +375,7 @@ def create_remote_status(
         advisory_lock(f"status:{note.uri}")
         existing = _existing_status(account, note.uri)
         if existing is not None:
+            _add_silent_mention(existing, delivered_to)
             return existing
         status = Status(
             account=account,
@@ -397,24 +397,25 @@ def create_remote_status(
             edited_at=min(updated, timezone.now()) if updated else None,
         )
         _insert_with_id(status)
-        if note.poll is not None:
-            _create_poll(status, note.poll)
+        poll = _create_poll(status, note.poll) if note.poll is not None else None
         mention_ids = {a.id for a in mentioned}
         silent = [
             a for a in [*addressed, delivered_to] if a is not None and a.id not in mention_ids
         ]
-        Mention.objects.bulk_create(
-            [Mention(status=status, account=a) for a in mentioned]
-            + [Mention(status=status, account=a, silent=True) for a in _unique(silent)]
-        )
-        StatusTag.objects.bulk_create(
-            [StatusTag(status=status, tag=t) for t in _tags(note.hashtags)]
-        )
+        mentions = [Mention(status=status, account=a) for a in mentioned] + [
+            Mention(status=status, account=a, silent=True) for a in _unique(silent)
+        ]
+        tags = [StatusTag(status=status, tag=t) for t in _tags(note.hashtags)]
+        if mentions:
+            Mention.objects.bulk_create(mentions)
+        if tags:
+            StatusTag.objects.bulk_create(tags)
         if _in_realtime_window(status):
             # Mastodon notifies the mentioned accounts that are also addressed (tagging
             # someone without addressing them is no message to them).
             _notify_mentioned(status, [a for a in mentioned if _addressed(note, a)])
-            fan_out_after_commit(status.id)
+            _as_loaded(status, mentions=mentions, status_tags=tags, poll=poll)
+            fan_out_after_commit(status.id, loaded=status)
         _count_new_status(status, thread)
     return status
 

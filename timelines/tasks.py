@@ -7,6 +7,7 @@ from celery import current_task, shared_task
 from django.db import transaction
 
 from accounts.models import Account
+from statuses.models import Status
 from timelines import conversations, fanout, feeds
 from timelines.models import List
 
@@ -17,11 +18,16 @@ def fan_out_status_task(status_id: int) -> None:
     one then goes to other servers too (its Create or Announce), in the same task."""
     status = fanout.load_for_fan_out(status_id)
     if status is not None:
-        fanout.fan_out_on_write(status)
-        if status.local:
-            from federation.outbox import distribute_status
+        fan_out(status)
 
-            distribute_status(status)
+
+def fan_out(status: Status) -> None:
+    """The task's work on a status loaded as ``fanout.load_for_fan_out`` loads it."""
+    fanout.fan_out_on_write(status)
+    if status.local:
+        from federation.outbox import distribute_status
+
+        distribute_status(status)
 
 
 @shared_task(ignore_result=True)
@@ -63,11 +69,16 @@ def merge_into_list_task(list_id: int, target_account_id: int) -> None:
         feeds.merge_into_list(lst, target_account_id)
 
 
-def fan_out_after_commit(status_id: int) -> None:
+def fan_out_after_commit(status_id: int, *, loaded: Status | None = None) -> None:
     """Fan a status out once the current transaction commits: in this same worker when the
     caller is already a Celery task (the inbox's, storing what another server sent: a second
-    task per activity would cost more than the fan-out itself), else in a new task."""
+    task per activity would cost more than the fan-out itself), else in a new task. ``loaded``:
+    the status as just created, with its author, mentions and tags set as
+    ``fanout.load_for_fan_out`` would load them, which spares the worker reading them back."""
     if current_task and current_task.request.id is not None:
-        transaction.on_commit(lambda: fan_out_status_task(status_id))
+        if loaded is not None:
+            transaction.on_commit(lambda: fan_out(loaded))
+        else:
+            transaction.on_commit(lambda: fan_out_status_task(status_id))
     else:
         fan_out_status_task.delay_on_commit(status_id)

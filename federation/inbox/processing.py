@@ -96,6 +96,13 @@ def claim(limit: int = BATCH) -> list[InboxItem]:
 def process(item: InboxItem) -> None:
     """Run one item's handler and record how it went: done, refused, or to be retried (a
     remote server we needed did not answer) until MAX_ATTEMPTS."""
+    if _run(item):
+        mark_done([item.id])
+
+
+def _run(item: InboxItem) -> bool:
+    """``process`` but for the record of success: True when the item went through, for the
+    caller to mark done (one statement for a batch)."""
     try:
         activity = orjson.loads(item.body)
         # No transaction around the handler: it may fetch from other servers (a parent, an
@@ -106,7 +113,7 @@ def process(item: InboxItem) -> None:
         InboxItem.objects.filter(id=item.id).update(
             state=InboxItem.State.FAILED, processed_at=timezone.now(), error=str(exc)[:2000]
         )
-        return
+        return False
     except Exception as exc:  # a remote server we needed, or our database: try again later
         final = item.attempts >= MAX_ATTEMPTS
         if not isinstance(exc, http.FetchError):
@@ -117,10 +124,15 @@ def process(item: InboxItem) -> None:
             lease_until=timezone.now() + timedelta(minutes=2**item.attempts),
             error=str(exc)[:2000],
         )
-        return
-    InboxItem.objects.filter(id=item.id).update(
-        state=InboxItem.State.DONE, processed_at=timezone.now(), error=""
-    )
+        return False
+    return True
+
+
+def mark_done(ids: list[int]) -> None:
+    if ids:
+        InboxItem.objects.filter(id__in=ids).update(
+            state=InboxItem.State.DONE, processed_at=timezone.now(), error=""
+        )
 
 
 def process_pending(*, time_budget: float = 25.0) -> int:
@@ -138,9 +150,14 @@ def process_pending(*, time_budget: float = 25.0) -> int:
                 break
             if len(batch) == BATCH:
                 _call_for_help()
-            for item in batch:
-                process(item)
-                done += 1
+            succeeded: list[int] = []
+            try:
+                for item in batch:
+                    if _run(item):
+                        succeeded.append(item.id)
+                    done += 1
+            finally:
+                mark_done(succeeded)
     finally:
         cache.delete(slot)
     # Items stored from here on wake a new task (the key is gone), which finds a free slot;
