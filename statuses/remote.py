@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import Account, Follow, FollowRequest
 from federation.jsonld import PUBLIC
 from federation.uris import account_uri, domain_of, is_local_uri, local_path
-from fedisocial.db import advisory_lock
+from fedisocial.db import advisory_lock, prepared_cursor
 from fedisocial.ids import generate_id
 from statuses.models import (
     Conversation,
@@ -47,6 +47,7 @@ from statuses.services import (
     _as_loaded,
     _count_new_status,
     _insert,
+    _insert_unless_key_taken,
     _notify_boosters_of_update,
     _notify_mentioned,
     _recount_poll,
@@ -265,14 +266,9 @@ def _id_at(created_at: datetime) -> int:
 def _insert_with_id(status: Status) -> None:
     for attempt in range(4):
         status.id = _id_at(status.created_at) if attempt < 3 else generate_id()
-        try:
-            with transaction.atomic():
-                _insert(status)
+        if _insert_unless_key_taken(status):
             return
-        except IntegrityError:
-            if Status.objects.filter(id=status.id).exists() and attempt < 3:
-                continue
-            raise
+    raise IntegrityError(f"no free status id near {status.created_at}")
 
 
 def _in_realtime_window(status: Status) -> bool:
@@ -280,6 +276,26 @@ def _in_realtime_window(status: Status) -> bool:
 
 
 # --- Creating ----------------------------------------------------------------------------------
+
+
+def uri_taken_by_other(uri: str, account: Account) -> bool:
+    """Whether another account's status has this uri (a Note may not claim it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM statuses_status WHERE uri = %s AND account_id <> %s LIMIT 1",
+            [uri, account.id],
+        )
+        return cursor.fetchone() is not None
+
+
+def has_local_followers(account_id: int) -> bool:
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM accounts_follow f JOIN accounts_account a ON a.id = f.account_id"
+            " WHERE f.target_account_id = %s AND a.domain IS NULL LIMIT 1",
+            [account_id],
+        )
+        return cursor.fetchone() is not None
 
 
 def _existing_status(account: Account, uri: str) -> Status | None:

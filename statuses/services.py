@@ -467,6 +467,23 @@ def _insert(obj: Model) -> None:
     obj._state.db = connection.alias
 
 
+def _insert_unless_key_taken(obj: Model) -> bool:
+    """``_insert`` for a row whose key the caller chose: False, and nothing written, when a
+    row has that key already (no savepoint needed to survive it, as a failed INSERT would)."""
+    sql, fields, generated = _insert_statement(type(obj))
+    if generated is not None:
+        raise ValueError(f"{type(obj).__name__} gets its key from the database")
+    key = connection.ops.quote_name(type(obj)._meta.pk.column)  # type: ignore[union-attr]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with prepared_cursor() as cursor:
+        cursor.execute(f"{sql} ON CONFLICT ({key}) DO NOTHING RETURNING {key}", values)
+        if cursor.fetchone() is None:
+            return False
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
 def _create_poll(status: Status, params: PollParams) -> Poll:
     assert params.expires_in is not None
     return Poll.objects.create(

@@ -7,8 +7,8 @@ activities costs a few Celery tasks, not one each. Beat runs the same task every
 
 A task that claims a full batch calls for help (another task, at most one a second), so a burst
 is drained by up to ``parallelism()`` tasks at once, each holding a slot: one task alone would
-leave the worker idle whenever it waits for the database. Slots expire, so a killed task's slot
-comes back.
+leave the worker idle whenever it waits for the database (six measured a little faster than
+three). Slots expire, so a killed task's slot comes back.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def wake() -> None:
 
 def parallelism() -> int:
     """How many tasks may drain the inbox at once: SQLite takes one writer at a time."""
-    return 3 if connection.vendor == "postgresql" else 1
+    return 6 if connection.vendor == "postgresql" else 1
 
 
 def _take_slot() -> str | None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from accounts.models import Follow
 from federation import actors, jsonld
 from federation.inbox.dispatch import Handler, HandlerError, handles
 from federation.notes import STATUS_TYPES, ParsedNote, parse_note, store_note
 from federation.uris import is_local_uri
 from moderation.policies import is_domain_blocked
 from statuses import remote
-from statuses.models import Status
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +27,7 @@ class CreateHandler(Handler):
         note = parse_note(obj, actor=self.signer, activity=self.activity)
         if remote.deleted_first(self.signer, note.uri):
             return
-        if Status.objects.filter(uri=note.uri).exclude(account_id=self.signer.id).exists():
+        if remote.uri_taken_by_other(note.uri, self.signer):
             raise HandlerError(f"{note.uri} is someone else's")
         if self._vote(note):
             return
@@ -68,14 +66,9 @@ class CreateHandler(Handler):
         answers, or is addressed by is dropped (it could only be spam in the database)."""
         if self.recipient is not None or remote.addresses_local_accounts(note):
             return True
-        if Follow.objects.filter(
-            target_account_id=self.signer.id, account__domain__isnull=True
-        ).exists():
+        if remote.has_local_followers(self.signer.id):
             return True
         parent = remote.status_for_uri(note.in_reply_to) if note.in_reply_to else None
         return parent is not None and (
-            parent.local
-            or Follow.objects.filter(
-                target_account_id=parent.account_id, account__domain__isnull=True
-            ).exists()
+            parent.local or remote.has_local_followers(parent.account_id)
         )
