@@ -125,25 +125,31 @@ def _load_status(status_id: int) -> Status | None:
 # --- Statuses -------------------------------------------------------------------------------------
 
 
-def _may_reach_others(status: Status) -> bool:
+def _may_reach_others(status: Status, remote_followers: bool | None) -> bool:
     """Whether a status just fanned out (``timelines.fanout.load_for_fan_out`` shape: author,
     original and mention ids loaded) can reach another server at all: through remote
-    followers, or through the accounts it mentions, replies to or boosts. Most posts of a
-    server with few remote followers answer no with one query."""
+    followers (``remote_followers``, when the fan-out found out; else one query), or through
+    the accounts it mentions, replies to or boosts."""
     if status.mentions.all() or status.in_reply_to_id is not None:
         return True
     if status.reblog is not None and status.reblog.account.domain is not None:
         return True
     if status.visibility == Visibility.DIRECT:
         return False
+    if remote_followers is not None:
+        return remote_followers
     return Follow.objects.filter(
         target_account_id=status.account_id, account__domain__isnull=False
     ).exists()
 
 
-def distribute_status(status: Status) -> None:
+def distribute_status(status: Status, *, remote_followers: bool | None = None) -> None:
     """A new local status (Create) or boost (Announce), from the fan-out task."""
-    if not status.local or status.deleted_at is not None or not _may_reach_others(status):
+    if (
+        not status.local
+        or status.deleted_at is not None
+        or not _may_reach_others(status, remote_followers)
+    ):
         return
     loaded = _load_status(status.id)
     if loaded is None:

@@ -152,6 +152,17 @@ class JoinedLoader:
         return base
 
 
+def set_prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:
+    """What ``prefetch_related(name)`` leaves on an instance (Django's prefetch_one_level),
+    for rows loaded otherwise (just written, or read by a hand-written query)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    instance._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
+
+
 def advisory_lock(name: str) -> None:
     """Hold a lock named ``name`` until the current transaction ends (PostgreSQL's
     transaction-level advisory locks); elsewhere (SQLite) writers are serialised anyway."""

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Application, User
 from federation import outbox as federation
-from fedisocial.db import prepared_cursor
+from fedisocial.db import prepared_cursor, set_prefetched
 from statuses import formatting
 from statuses.counting import grapheme_length, over_limit
 from statuses.models import (
@@ -417,20 +417,10 @@ def _as_loaded(
     """Give a status just created the relations ``statuses.selectors.with_related`` would load
     (the rows were just written, so these are what a read would find); what it has no row for
     (a poll, a boost) is known to be absent, so rendering it reads nothing."""
-    _set_prefetched(status, "mentions", mentions)
-    _set_prefetched(status, "status_tags", status_tags)
+    set_prefetched(status, "mentions", mentions)
+    set_prefetched(status, "status_tags", status_tags)
     if poll is None:
         Status.poll.related.set_cached_value(status, None)  # type: ignore[attr-defined]
-
-
-def _set_prefetched(instance: Status, name: str, rows: list[Any]) -> None:
-    """What ``prefetch_related(name)`` leaves on an instance (Django's prefetch_one_level)."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    instance._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
 
 
 @functools.cache

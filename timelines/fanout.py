@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Prefetch, prefetch_related_objects
 
 from accounts.models import Account, Follow
-from fedisocial.db import JoinedLoader, id_set
+from fedisocial.db import JoinedLoader, id_set, set_prefetched
 from statuses.models import Mention, Status, StatusTag, TagFollow, Visibility
 from timelines import feeds, home_delivery, tasks
 from timelines.conversations import update_conversations_for
-from timelines.models import HOME_FEED, Notification
+from timelines.models import Notification
 from timelines.notifications import notify
 
 FOLLOWERS_PER_TASK = 1000
@@ -34,24 +34,59 @@ BATCH = 1000
 
 def load_for_fan_out(status_id: int) -> Status | None:
     """The status with what the whole fan-out reads: ``load_for_batch`` and the tag ids."""
-    status = load_for_batch(status_id)
-    if status is not None:
-        tags = StatusTag.objects.only("status_id", "tag_id")
-        prefetch_related_objects([status], Prefetch("status_tags", tags))
-    return status
+    return _load(status_id, with_tags=True)
 
 
 def load_for_batch(status_id: int) -> Status | None:
     """The status with only what a batch of followers reads: its author and boosted original
     (with its author) in one prepared statement, then the account ids of the mentions."""
+    return _load(status_id, with_tags=False)
+
+
+def _load(status_id: int, *, with_tags: bool) -> Status | None:
     status = _status_loader().get(status_id)
     if status is None or status.deleted_at is not None:
         return None
-    mentions = Mention.objects.only("status_id", "account_id")
-    prefetch_related_objects(
-        [status], Prefetch("mentions", mentions), Prefetch("reblog__mentions", mentions)
-    )
+    _load_mentions_and_tags(status, with_tags=with_tags)
     return status
+
+
+def _load_mentions_and_tags(status: Status, *, with_tags: bool) -> None:
+    """What ``prefetch_related`` of the mentions (of the status and of its original) and of
+    the tags would leave, only their ids loaded, in one hand-written query (the two prefetches
+    cost several times what the database did)."""
+    db = router.db_for_read(Mention)
+    quote = connections[db].ops.quote_name
+    original = status.reblog
+    statuses = [status] if original is None else [status, original]
+    test, value = id_set("%s", [s.id for s in statuses], using=db)
+    sql = (
+        f"SELECT 0, id, status_id, account_id FROM {quote(Mention._meta.db_table)}"  # noqa: S608
+        f" WHERE status_id {test}"
+    )
+    params: list[object] = [value]
+    if with_tags:
+        sql += (
+            f" UNION ALL SELECT 1, id, status_id, tag_id FROM {quote(StatusTag._meta.db_table)}"  # noqa: S608
+            " WHERE status_id = %s"
+        )
+        params.append(status.id)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    mentions: dict[int, list[Mention]] = {s.id: [] for s in statuses}
+    tags: list[StatusTag] = []
+    for kind, row_id, owner_id, other_id in rows:
+        if kind == 0:
+            names = ["id", "status_id", "account_id"]
+            mentions[owner_id].append(Mention.from_db(db, names, [row_id, owner_id, other_id]))
+        else:
+            names = ["id", "status_id", "tag_id"]
+            tags.append(StatusTag.from_db(db, names, [row_id, owner_id, other_id]))
+    for loaded in statuses:
+        set_prefetched(loaded, "mentions", sorted(mentions[loaded.id], key=lambda m: m.id))
+    if with_tags:
+        set_prefetched(status, "status_tags", sorted(tags, key=lambda t: t.id))
 
 
 @functools.cache
@@ -67,12 +102,26 @@ def _status_loader() -> JoinedLoader:
     )
 
 
-def fan_out_on_write(status: Status) -> None:
+@dataclass(frozen=True)
+class Followers:
+    """What one query tells of the author's followers before the fan-out: the first id of
+    each batch of local ones, whether any of those asked to be notified of new posts, and
+    whether any follower is on another server (the status then goes there too)."""
+
+    batch_starts: list[int]
+    subscribers: bool
+    remote: bool
+
+
+def fan_out_on_write(status: Status) -> Followers | None:
+    """Returns what was learnt of the followers (None when they were not looked at), for the
+    federation step after it."""
     if status.deleted_at is not None or status.account.suspended_at is not None:
-        return
+        return None
+    followers = None
     match status.visibility:
         case Visibility.PUBLIC | Visibility.UNLISTED | Visibility.PRIVATE:
-            deliver_to_followers(status)  # first: its batch tasks start while the rest runs
+            followers = deliver_to_followers(status)  # first: its batch tasks start meanwhile
             deliver_to_lists(status)
         case Visibility.DIRECT:
             deliver_to_mentioned(status)
@@ -81,30 +130,33 @@ def fan_out_on_write(status: Status) -> None:
         deliver_to_self(status)
     if status.visibility == Visibility.PUBLIC and status.reblog_id is None:
         deliver_to_tag_followers(status)
+    return followers
 
 
 # --- Steps ---------------------------------------------------------------------------------------
 
 
 def deliver_to_self(status: Status) -> None:
-    feeds.push([(status, (status.account_id, HOME_FEED))])
+    """The author's own home, under the same single statement as followers' (which admits
+    the author whatever the rules, and skips it when the original is there already)."""
+    feeds.deliver_home(status, [status.account_id])
 
 
-def deliver_to_followers(status: Status) -> None:
+def deliver_to_followers(status: Status) -> Followers:
     """Inline for up to FOLLOWERS_PER_TASK followers; otherwise one task per batch, each given
     a range of follower ids (the first and last ranges open-ended), all queued at once."""
-    starts = _batch_starts(status.account_id)
-    if not starts:
-        return
+    followers = _followers(status.account_id)
+    starts = followers.batch_starts
     if len(starts) == 1:
-        deliver_to_followers_range(status)
-        return
-    bounds: list[tuple[int | None, int | None]] = [
-        (None if i == 0 else start, None if i == len(starts) - 1 else starts[i + 1] - 1)
-        for i, start in enumerate(starts)
-    ]
-    for first_id, last_id in bounds:
-        tasks.fan_out_followers_task.delay(status.id, first_id, last_id)
+        deliver_to_followers_range(status, subscribers=followers.subscribers)
+    elif starts:
+        bounds: list[tuple[int | None, int | None]] = [
+            (None if i == 0 else start, None if i == len(starts) - 1 else starts[i + 1] - 1)
+            for i, start in enumerate(starts)
+        ]
+        for first_id, last_id in bounds:
+            tasks.fan_out_followers_task.delay(status.id, first_id, last_id)
+    return followers
 
 
 def _tables() -> tuple[str, str]:
@@ -112,31 +164,50 @@ def _tables() -> tuple[str, str]:
     return quote(Follow._meta.db_table), quote(Account._meta.db_table)
 
 
-def _batch_starts(author_id: int) -> list[int]:
-    """The first account id of every FOLLOWERS_PER_TASK local, unsuspended followers (the
-    author excluded, as ``home_delivery.FollowerRange``), in one query that returns only
-    those."""
+def _followers(author_id: int) -> Followers:
+    """``Followers`` in one query: the first account id of every FOLLOWERS_PER_TASK local,
+    unsuspended followers (the author excluded, as ``home_delivery.FollowerRange``), then
+    whether one of those subscribed and whether one follower is remote."""
     follow, account = _tables()
-    sql = (
-        "SELECT account_id FROM (SELECT f.account_id,"  # noqa: S608 - table names only
-        " ROW_NUMBER() OVER (ORDER BY f.account_id) AS position"
-        f" FROM {follow} f JOIN {account} a ON a.id = f.account_id"
+    local = (
+        f"FROM {follow} f JOIN {account} a ON a.id = f.account_id"
         " WHERE f.target_account_id = %s AND a.domain IS NULL AND a.suspended_at IS NULL"
-        " AND f.account_id <> %s) ranked"
-        " WHERE (position - 1) %% %s = 0 ORDER BY account_id"
+        " AND f.account_id <> %s"
     )
+    sql = (
+        "SELECT 0, account_id FROM (SELECT f.account_id,"  # noqa: S608 - table names only
+        f" ROW_NUMBER() OVER (ORDER BY f.account_id) AS position {local}) ranked"
+        " WHERE (position - 1) %% %s = 0"
+        f" UNION ALL SELECT 1, COUNT(*) FROM (SELECT 1 {local} AND f.notify LIMIT 1) s"
+        f" UNION ALL SELECT 2, COUNT(*) FROM (SELECT 1 FROM {follow} f"
+        f" JOIN {account} a ON a.id = f.account_id"
+        " WHERE f.target_account_id = %s AND a.domain IS NOT NULL LIMIT 1) r"
+        " ORDER BY 1, 2"
+    )
+    params = [author_id, author_id, FOLLOWERS_PER_TASK, author_id, author_id, author_id]
     with connections[router.db_for_read(Follow)].cursor() as cursor:
-        cursor.execute(sql, [author_id, author_id, FOLLOWERS_PER_TASK])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    flags = {kind: value for kind, value in rows if kind != 0}
+    return Followers(
+        batch_starts=[value for kind, value in rows if kind == 0],
+        subscribers=bool(flags.get(1)),
+        remote=bool(flags.get(2)),
+    )
 
 
 def deliver_to_followers_range(
-    status: Status, first_id: int | None = None, last_id: int | None = None
+    status: Status,
+    first_id: int | None = None,
+    last_id: int | None = None,
+    *,
+    subscribers: bool = True,
 ) -> None:
-    """The followers whose account ids lie in [first_id, last_id] (all when not given)."""
+    """The followers whose account ids lie in [first_id, last_id] (all when not given).
+    ``subscribers`` False: none of them asked to be notified (nothing to look up)."""
     followers = home_delivery.FollowerRange(status.account_id, first_id, last_id)
     delivered = _deliver_home(status, followers, check_replies=True)
-    if delivered and _notifies_subscribers(status):
+    if delivered and subscribers and _notifies_subscribers(status):
         _notify_subscribers(status, _subscribers(status.account_id, delivered))
 
 

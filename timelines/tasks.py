@@ -23,11 +23,11 @@ def fan_out_status_task(status_id: int) -> None:
 
 def fan_out(status: Status) -> None:
     """The task's work on a status loaded as ``fanout.load_for_fan_out`` loads it."""
-    fanout.fan_out_on_write(status)
+    followers = fanout.fan_out_on_write(status)
     if status.local:
         from federation.outbox import distribute_status
 
-        distribute_status(status)
+        distribute_status(status, remote_followers=followers.remote if followers else None)
 
 
 @shared_task(ignore_result=True)
