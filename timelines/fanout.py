@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connections, router
 
 from accounts.models import Account, Follow
-from fedisocial.db import JoinedLoader, id_set, set_prefetched
+from fedisocial.db import JoinedLoader, id_set, prepared_cursor, set_prefetched
 from statuses.models import Mention, Status, StatusTag, TagFollow, Visibility
 from timelines import feeds, home_delivery, tasks
 from timelines.conversations import update_conversations_for
@@ -71,7 +71,7 @@ def _load_mentions_and_tags(status: Status, *, with_tags: bool) -> None:
             " WHERE status_id = %s"
         )
         params.append(status.id)
-    with connections[db].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     mentions: dict[int, list[Mention]] = {s.id: [] for s in statuses}
@@ -185,7 +185,7 @@ def _followers(author_id: int) -> Followers:
         " ORDER BY 1, 2"
     )
     params = [author_id, author_id, FOLLOWERS_PER_TASK, author_id, author_id, author_id]
-    with connections[router.db_for_read(Follow)].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     flags = {kind: value for kind, value in rows if kind != 0}
@@ -220,7 +220,7 @@ def _subscribers(author_id: int, among: Collection[int]) -> set[int]:
         f"SELECT account_id FROM {follow} WHERE target_account_id = %s"  # noqa: S608
         f" AND notify AND account_id {test}"
     )
-    with connections[db].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [author_id, value])
         return {row[0] for row in cursor.fetchall()}
 

@@ -22,7 +22,7 @@ from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, FollowRequest, Mute
-from fedisocial.db import id_set
+from fedisocial.db import id_set, prepared_cursor
 from statuses.models import Status, Visibility
 from statuses.policies import visible_to
 from statuses.selectors import with_related
@@ -316,7 +316,7 @@ def lists_receiving(
         params.append(value)
     if exclusive_only:
         sql += " AND l.exclusive"
-    with connections[db].cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [ListTarget(i, owner, policy, bool(exclusive)) for i, owner, policy, exclusive in rows]

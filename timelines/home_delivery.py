@@ -23,7 +23,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomainBlock, Block, Follow, Mute
-from fedisocial.db import id_set
+from fedisocial.db import id_set, prepared_cursor
 from statuses.models import Status, Visibility
 from timelines.models import HOME_FEED, FeedEntry, List, ListAccount
 
@@ -232,7 +232,7 @@ def deliver_home(status: Status, receivers: Receivers, *, check_replies: bool = 
     # of the same entry commits meanwhile; the statement then runs again, skipping those. In
     # autocommit the failed statement leaves nothing to roll back; inside a transaction it
     # needs a savepoint.
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         try:
             if connection.in_atomic_block:
                 with transaction.atomic(using=db):
