@@ -393,6 +393,7 @@ FEDERATION_MAX_BODY_BYTES = 1_048_576
 CELERY_BEAT_SCHEDULE = {
     "deliver-due": {"task": "federation.tasks.deliver_due_task", "schedule": 30.0},
     "process-inbox": {"task": "federation.tasks.process_inbox_task", "schedule": 30.0},
+    "drain-fan-out-queue": {"task": "timelines.tasks.drain_fan_out_queue_task", "schedule": 30.0},
     "probe-unavailable-domains": {
         "task": "federation.tasks.probe_unavailable_domains_task",
         "schedule": 6 * 3600.0,

@@ -58,9 +58,10 @@ from statuses.models import (
 )
 from statuses.policies import can_favourite, can_reblog, can_view
 from statuses.selectors import with_related
+from timelines import fanout_queue
 from timelines.models import Notification
 from timelines.notifications import notify
-from timelines.tasks import fan_out_status_task, unfan_status_task
+from timelines.tasks import unfan_status_task
 
 logger = logging.getLogger(__name__)
 
@@ -406,7 +407,7 @@ def _create_status(
         # Last: the author's row stays locked from this update to the commit, and concurrent
         # posts by the same author wait for it.
         _count_new_status(status, thread)
-        fan_out_status_task.delay_on_commit(status.id)
+        fanout_queue.enqueue_on_commit(status.id)
     _as_loaded(status, mentions=mention_rows, status_tags=tag_rows, poll=poll)
     return status
 
@@ -914,7 +915,7 @@ def reblog_status(account: Account, status: Status, *, visibility: str | None = 
         boost.save(force_insert=True)
         _count_new_status(boost, None)
         notify(original.account, Notification.Type.REBLOG, from_account=account, status=original)
-        fan_out_status_task.delay_on_commit(boost.id)
+        fanout_queue.enqueue_on_commit(boost.id)
     return boost
 
 

@@ -21,6 +21,15 @@ def fan_out_status_task(status_id: int) -> None:
         fan_out(status)
 
 
+@shared_task(ignore_result=True)
+def drain_fan_out_queue_task() -> None:
+    """Fan out the local posts queued by ``fanout_queue`` (woken by a post; beat runs it
+    too, for ids left behind by a lost wake)."""
+    from timelines import fanout_queue
+
+    fanout_queue.drain()
+
+
 def fan_out(status: Status) -> None:
     """The task's work on a status loaded as ``fanout.load_for_fan_out`` loads it."""
     followers = fanout.fan_out_on_write(status)

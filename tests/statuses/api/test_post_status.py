@@ -377,12 +377,12 @@ def test_posting_runs_a_handful_of_queries(alice, client_for, count_queries, mon
 
     queued: list[int] = []
 
-    class _FanOut:
+    class _FanOutQueue:
         @staticmethod
-        def delay_on_commit(status_id: int) -> None:
+        def enqueue_on_commit(status_id: int) -> None:
             queued.append(status_id)
 
-    monkeypatch.setattr(services, "fan_out_status_task", _FanOut)
+    monkeypatch.setattr(services, "fanout_queue", _FanOutQueue)
     client = client_for(alice)
     client.post("/api/v1/statuses", {"status": "warm-up"})
     queued.clear()

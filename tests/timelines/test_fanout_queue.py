@@ -1,0 +1,88 @@
+"""The queue of posts waiting for their fan-out (timelines.fanout_queue): a post made through
+the API reaches its followers' homes, a drain that finds every slot taken leaves the posts
+queued for the next one, and one post whose fan-out fails does not hold back the others."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from statuses.models import Status
+from tests.timelines.helpers import follow, post
+from timelines import fanout_queue
+from timelines.models import HOME_FEED, FeedEntry
+
+
+def in_home(account_id: int, status_id: int) -> bool:
+    return FeedEntry.objects.filter(
+        account_id=account_id, list_id=HOME_FEED, status_id=status_id
+    ).exists()
+
+
+@pytest.fixture
+def queue_empty():
+    """The list is shared by the test run: start and end with nothing queued."""
+    client = fanout_queue._client()
+    if client is not None:
+        client.delete(fanout_queue._key(fanout_queue.LIST_KEY))
+    yield
+    if client is not None:
+        client.delete(fanout_queue._key(fanout_queue.LIST_KEY))
+
+
+def test_a_post_through_the_api_reaches_a_followers_home(
+    make_user, client_for, queue_empty
+) -> None:
+    author, reader = make_user("author"), make_user("reader")
+    follow(reader, author)
+    response = client_for(author).post("/api/v1/statuses", {"status": "queued"})
+    assert response.status_code == 200
+    status_id = int(response.json()["id"])
+    assert in_home(reader.account.id, status_id)
+    assert in_home(author.account.id, status_id)
+    assert fanout_queue.pending() == 0
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the queue is a Redis list")
+def test_posts_wait_while_every_drainer_is_busy(make_user, queue_empty) -> None:
+    author, reader = make_user("author"), make_user("reader")
+    follow(reader, author)
+    slots = [fanout_queue.SLOT_KEY.format(i) for i in range(fanout_queue.DRAINERS)]
+    for slot in slots:
+        cache.set(slot, 1, timeout=30)
+    try:
+        status = post(author, "while busy", fan_out=False)
+        fanout_queue.enqueue(status.id)
+        assert not in_home(reader.account.id, status.id)
+        assert fanout_queue.pending() == 1
+    finally:
+        cache.delete_many(slots)
+    assert fanout_queue.drain() == 1
+    assert in_home(reader.account.id, status.id)
+    assert fanout_queue.pending() == 0
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the queue is a Redis list")
+def test_a_failing_fan_out_does_not_hold_back_the_next_post(
+    make_user, queue_empty, monkeypatch
+) -> None:
+    author, reader = make_user("author"), make_user("reader")
+    follow(reader, author)
+    first = post(author, "first", fan_out=False)
+    second = post(author, "second", fan_out=False)
+    from timelines import tasks
+
+    real_fan_out = tasks.fan_out
+
+    def fan_out(status: Status) -> None:
+        if status.id == first.id:
+            raise RuntimeError("the database went away")
+        real_fan_out(status)
+
+    monkeypatch.setattr(tasks, "fan_out", fan_out)
+    client = fanout_queue._client()
+    client.rpush(fanout_queue._key(fanout_queue.LIST_KEY), first.id, second.id)
+    assert fanout_queue.drain() == 2
+    assert not in_home(reader.account.id, first.id)
+    assert in_home(reader.account.id, second.id)
