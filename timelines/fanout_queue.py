@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
@@ -48,8 +48,13 @@ def enqueue(status_id: int) -> None:
 
         fan_out_status_task.delay(status_id)
         return
-    client.rpush(_key(LIST_KEY), status_id)
-    _wake(WAKE_KEY)
+    # One round trip: the push, and the wake's claim (whoever sets the key queues the task).
+    pipe = client.pipeline(transaction=False)
+    pipe.rpush(_key(LIST_KEY), status_id)
+    pipe.set(_key(WAKE_KEY), 1, nx=True, ex=1)
+    _, woken = pipe.execute()
+    if woken:
+        _queue_drain()
 
 
 def pending() -> int:
@@ -63,7 +68,7 @@ def drain(*, time_budget: float = 25.0) -> int:
     client = _client()
     if client is None:
         return 0
-    slot = _take_slot()
+    slot = _take_slot(client)
     if slot is None:
         return 0
     deadline = time.monotonic() + time_budget
@@ -74,17 +79,17 @@ def drain(*, time_budget: float = 25.0) -> int:
             if not ids:
                 break
             if len(ids) == BATCH:
-                _wake(HELP_KEY)
+                _wake(client, HELP_KEY)
             taken += len(ids)
             for raw in ids:
                 _fan_out_one(int(raw))
     finally:
-        cache.delete(slot)
+        client.delete(slot)
     # Ids pushed from here on wake a new task (the key is gone); those pushed since the last
     # pop woke nobody (the key was there): wake for them.
-    cache.delete(WAKE_KEY)
+    client.delete(_key(WAKE_KEY))
     if pending():
-        _wake(WAKE_KEY)
+        _wake(client, WAKE_KEY)
     return taken
 
 
@@ -100,17 +105,22 @@ def _fan_out_one(status_id: int) -> None:
         logger.exception("fan-out of status %s failed", status_id)
 
 
-def _wake(key: str) -> None:
-    if cache.add(key, 1, timeout=1):
-        from timelines.tasks import drain_fan_out_queue_task
+def _wake(client: Any, key: str) -> None:
+    """Queue a drain task unless one was queued under ``key`` in the last second."""
+    if client.set(_key(key), 1, nx=True, ex=1):
+        _queue_drain()
 
-        drain_fan_out_queue_task.delay()
+
+def _queue_drain() -> None:
+    from timelines.tasks import drain_fan_out_queue_task
+
+    drain_fan_out_queue_task.delay()
 
 
-def _take_slot() -> str | None:
+def _take_slot(client: Any) -> str | None:
     for i in range(DRAINERS):
-        key = SLOT_KEY.format(i)
-        if cache.add(key, 1, timeout=SLOT_TTL):
+        key = _key(SLOT_KEY.format(i))
+        if client.set(key, 1, nx=True, ex=SLOT_TTL):
             return key
     return None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from statuses.models import Status
 from tests.timelines.helpers import follow, post
@@ -48,16 +47,19 @@ def test_a_post_through_the_api_reaches_a_followers_home(
 def test_posts_wait_while_every_drainer_is_busy(make_user, queue_empty) -> None:
     author, reader = make_user("author"), make_user("reader")
     follow(reader, author)
-    slots = [fanout_queue.SLOT_KEY.format(i) for i in range(fanout_queue.DRAINERS)]
+    client = fanout_queue._client()
+    slots = [
+        fanout_queue._key(fanout_queue.SLOT_KEY.format(i)) for i in range(fanout_queue.DRAINERS)
+    ]
     for slot in slots:
-        cache.set(slot, 1, timeout=30)
+        client.set(slot, 1, ex=30)
     try:
         status = post(author, "while busy", fan_out=False)
         fanout_queue.enqueue(status.id)
         assert not in_home(reader.account.id, status.id)
         assert fanout_queue.pending() == 1
     finally:
-        cache.delete_many(slots)
+        client.delete(*slots)
     assert fanout_queue.drain() == 1
     assert in_home(reader.account.id, status.id)
     assert fanout_queue.pending() == 0

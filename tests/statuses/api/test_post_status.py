@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
 
 from accounts.models import Account
 from statuses.models import Conversation, Mention, Status, StatusTag, Tag, Visibility
@@ -371,8 +372,9 @@ def test_a_reply_in_a_muted_conversation_answers_muted(alice, bob, client_for, p
 
 
 def test_posting_runs_a_handful_of_queries(alice, client_for, count_queries, monkeypatch):
-    """The token, the conversation, the status, the author's counters (the answer is rendered
-    from what was written), BEGIN and COMMIT; the fan-out is queued once, for the worker."""
+    """The token, the conversation and the status (one statement on PostgreSQL), the author's
+    counters (the answer is rendered from what was written), BEGIN and COMMIT; the fan-out is
+    queued once, for the worker."""
     from statuses import services
 
     queued: list[int] = []
@@ -392,6 +394,6 @@ def test_posting_runs_a_handful_of_queries(alice, client_for, count_queries, mon
         nonlocal response
         response = client.post("/api/v1/statuses", {"status": "hello"})
 
-    assert count_queries(post) <= 6
+    assert count_queries(post) <= (5 if connection.vendor == "postgresql" else 6)
     assert response is not None
     assert queued == [int(response.json()["id"])]
