@@ -119,14 +119,18 @@ def fan_out_on_write(status: Status) -> Followers | None:
     if status.deleted_at is not None or status.account.suspended_at is not None:
         return None
     followers = None
+    author_served = False
     match status.visibility:
         case Visibility.PUBLIC | Visibility.UNLISTED | Visibility.PRIVATE:
-            followers = deliver_to_followers(status)  # first: its batch tasks start meanwhile
+            # First: its batch tasks start meanwhile.
+            followers, author_served = deliver_to_followers(
+                status, with_author=status.account.local
+            )
             deliver_to_lists(status)
         case Visibility.DIRECT:
             deliver_to_mentioned(status)
             update_conversations_for(status)
-    if status.account.local:
+    if status.account.local and not author_served:
         deliver_to_self(status)
     if status.visibility == Visibility.PUBLIC and status.reblog_id is None:
         deliver_to_tag_followers(status)
@@ -142,21 +146,26 @@ def deliver_to_self(status: Status) -> None:
     feeds.deliver_home(status, [status.account_id])
 
 
-def deliver_to_followers(status: Status) -> Followers:
-    """Inline for up to FOLLOWERS_PER_TASK followers; otherwise one task per batch, each given
-    a range of follower ids (the first and last ranges open-ended), all queued at once."""
+def deliver_to_followers(status: Status, *, with_author: bool = False) -> tuple[Followers, bool]:
+    """Inline for up to FOLLOWERS_PER_TASK followers, and then the author's own home in the
+    same statement when ``with_author``; otherwise one task per batch, each given a range of
+    follower ids (the first and last ranges open-ended), all queued at once. Also returns
+    whether the author's home was served."""
     followers = _followers(status.account_id)
     starts = followers.batch_starts
     if len(starts) == 1:
-        deliver_to_followers_range(status, subscribers=followers.subscribers)
-    elif starts:
+        deliver_to_followers_range(
+            status, subscribers=followers.subscribers, with_author=with_author
+        )
+        return followers, with_author
+    if starts:
         bounds: list[tuple[int | None, int | None]] = [
             (None if i == 0 else start, None if i == len(starts) - 1 else starts[i + 1] - 1)
             for i, start in enumerate(starts)
         ]
         for first_id, last_id in bounds:
             tasks.fan_out_followers_task.delay(status.id, first_id, last_id)
-    return followers
+    return followers, False
 
 
 def _tables() -> tuple[str, str]:
@@ -202,10 +211,12 @@ def deliver_to_followers_range(
     last_id: int | None = None,
     *,
     subscribers: bool = True,
+    with_author: bool = False,
 ) -> None:
-    """The followers whose account ids lie in [first_id, last_id] (all when not given).
-    ``subscribers`` False: none of them asked to be notified (nothing to look up)."""
-    followers = home_delivery.FollowerRange(status.account_id, first_id, last_id)
+    """The followers whose account ids lie in [first_id, last_id] (all when not given), and
+    the author too when ``with_author``. ``subscribers`` False: none of them asked to be
+    notified (nothing to look up)."""
+    followers = home_delivery.FollowerRange(status.account_id, first_id, last_id, with_author)
     delivered = _deliver_home(status, followers, check_replies=True)
     if delivered and subscribers and _notifies_subscribers(status):
         _notify_subscribers(status, _subscribers(status.account_id, delivered))

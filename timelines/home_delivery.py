@@ -36,6 +36,7 @@ class FollowerRange:
     author_id: int
     first_id: int | None = None
     last_id: int | None = None
+    with_author: bool = False  # the author's own home too (a local author's whole fan-out)
 
 
 Receivers = Collection[int] | FollowerRange
@@ -80,9 +81,14 @@ class _Statement:
                 conditions.append(f"f.account_id >= {self.bigint(receivers.first_id)}")
             if receivers.last_id is not None:
                 conditions.append(f"f.account_id <= {self.bigint(receivers.last_id)}")
+            own = (
+                f" UNION ALL SELECT {self.bigint(receivers.author_id)}"
+                if receivers.with_author
+                else ""
+            )
             return (
                 f"(SELECT f.account_id AS receiver FROM {follow} f"  # noqa: S608
-                f" JOIN {account} a ON a.id = f.account_id WHERE {' AND '.join(conditions)}) r"
+                f" JOIN {account} a ON a.id = f.account_id WHERE {' AND '.join(conditions)}{own}) r"
             )
         ids = sorted({int(i) for i in receivers})
         if connections[self.db].vendor == "postgresql":
