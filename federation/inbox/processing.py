@@ -26,6 +26,8 @@ from django.utils import timezone
 from federation import http
 from federation.inbox.dispatch import HandlerError, dispatch
 from federation.models import InboxItem
+from fedisocial.db import prepared_cursor
+from fedisocial.ids import generate_id
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,37 @@ def wake() -> None:
         from federation.tasks import process_inbox_task
 
         process_inbox_task.delay()
+
+
+def store(
+    *, activity_id: str, activity_type: str, signer_id: int, recipient_id: int | None, body: str
+) -> int | None:
+    """Store an accepted activity as a pending item; its id, or None when an item with the same
+    activity id is there already (a redelivery). One prepared statement in autocommit: a
+    transaction around the ORM's insert cost two more round trips per POST."""
+    table = connection.ops.quote_name(InboxItem._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (id, activity_id, activity_type, signer_id, recipient_id, body,"  # noqa: S608
+        " state, attempts, lease_until, error, received_at, processed_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, 0, NULL, '', %s, NULL)"
+        " ON CONFLICT (activity_id) WHERE NOT (activity_id = '') DO NOTHING RETURNING id"
+    )
+    item_id = generate_id()
+    received_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        item_id,
+        activity_id,
+        activity_type,
+        signer_id,
+        recipient_id,
+        body,
+        InboxItem.State.PENDING.value,
+        received_at,
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def parallelism() -> int:

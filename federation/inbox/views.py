@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -23,7 +22,6 @@ from accounts.models import Account
 from federation import actors, jsonld, signatures
 from federation.delivery import domain_signed_in
 from federation.inbox import processing
-from federation.models import InboxItem
 from moderation.policies import is_domain_blocked
 
 logger = logging.getLogger(__name__)
@@ -101,8 +99,9 @@ def _recipient(username: str | None) -> Account | None:
     return account
 
 
-def accept(request: HttpRequest, username: str | None) -> InboxItem | None:
-    """Verify and store one POSTed activity; None when it was received before."""
+def accept(request: HttpRequest, username: str | None) -> int | None:
+    """Verify and store one POSTed activity: the stored item's id, None when it was received
+    before."""
     recipient = _recipient(username)
     body = _read_body(request)
     signer = verified_signer(request, body)
@@ -113,17 +112,13 @@ def accept(request: HttpRequest, username: str | None) -> InboxItem | None:
         raise RefusedError(401, "The activity's actor did not sign it")
     domain_signed_in(signer.domain or "")
     activity_id = jsonld.id_of(activity) or ""
-    try:
-        with transaction.atomic():
-            return InboxItem.objects.create(
-                activity_id=activity_id[:2048],
-                activity_type=jsonld.types(activity)[0][:64],
-                signer=signer,
-                recipient=recipient,
-                body=body.decode("utf-8", errors="replace"),
-            )
-    except IntegrityError:
-        return None  # the same activity, received at the same moment
+    return processing.store(
+        activity_id=activity_id[:2048],
+        activity_type=jsonld.types(activity)[0][:64],
+        signer_id=signer.id,
+        recipient_id=recipient.id if recipient is not None else None,
+        body=body.decode("utf-8", errors="replace"),
+    )
 
 
 @csrf_exempt
