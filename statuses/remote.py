@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -299,7 +299,32 @@ def has_local_followers(account_id: int) -> bool:
 
 
 def _existing_status(account: Account, uri: str) -> Status | None:
-    return Status.objects.filter(uri=uri, account_id=account.id, local=False).order_by("id").first()
+    """The author's status stored under this uri: a prepared lookup, since the answer is
+    nearly always none (compiling the ORM's query cost more than running it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM statuses_status WHERE uri = %s AND account_id = %s AND NOT local"
+            " ORDER BY id LIMIT 1",
+            [uri, account.id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else Status.objects.get(id=row[0])
+
+
+def _conversation_by_uri(uri: str) -> Conversation | None:
+    """The conversation stored under a Note's ``conversation``/``context`` uri, as a row with
+    only its id and uri loaded."""
+    with prepared_cursor() as cursor:
+        # The NOT lets the generic plan use the partial index on non-empty uris.
+        cursor.execute(
+            "SELECT id FROM statuses_conversation WHERE uri = %s AND NOT (uri = '')"
+            " ORDER BY id LIMIT 1",
+            [uri],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Conversation.from_db(connection.alias, ["id", "uri"], [row[0], uri])
 
 
 def _conversation(thread: Status | None, uri: str | None) -> Conversation:
@@ -317,7 +342,7 @@ def _conversation(thread: Status | None, uri: str | None) -> Conversation:
             if local_id < 2**63:
                 conversation = Conversation.objects.filter(id=local_id).first()
         else:
-            conversation = Conversation.objects.filter(uri=uri).order_by("id").first()
+            conversation = _conversation_by_uri(uri)
             if conversation is None:
                 conversation = Conversation(uri=uri)
                 _insert(conversation)
