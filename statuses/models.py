@@ -46,8 +46,12 @@ class StatusQuerySet(models.QuerySet["Status"]):
 
 class Status(models.Model):
     id = models.BigIntegerField(primary_key=True, default=generate_id, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="statuses")
-    uri = models.CharField(max_length=2048, blank=True, default="", db_index=True)
+    # account, uri, in_reply_to and reblog are indexed by Meta.indexes alone: their own indexes
+    # would repeat a composite one's leading column, and each index costs every insert.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="statuses", db_index=False
+    )
+    uri = models.CharField(max_length=2048, blank=True, default="")
     url = models.CharField(max_length=2048, blank=True, default="")
     local = models.BooleanField(default=True)
 
@@ -59,13 +63,23 @@ class Status(models.Model):
     language = models.CharField(max_length=16, null=True, blank=True)
 
     in_reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,
     )
     in_reply_to_account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reblog = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reblogs",
+        db_index=False,
     )
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="statuses"
@@ -90,6 +104,8 @@ class Status(models.Model):
             models.Index(fields=["account", "-id"], name="status_account_id_idx"),
             models.Index(fields=["reblog", "account"], name="status_reblog_account_idx"),
             models.Index(fields=["in_reply_to"], name="status_in_reply_to_idx"),
+            # Equality only (no LIKE): no varchar_pattern_ops twin.
+            models.Index(fields=["uri"], name="status_uri_idx"),
             models.Index(
                 fields=["-id"],
                 name="status_public_local_idx",
