@@ -9,9 +9,9 @@ batch tasks (``fanout.deliver_to_followers``). Beat drains every 30 s too, for i
 a wake was lost.
 
 Up to ``DRAINERS`` tasks drain at once, each holding a slot that expires (a killed task's slot
-comes back); an id popped by a task that is then killed is lost, as a Celery message would be
-(tasks are acknowledged when they start). Without Redis (the embedded server) there is no list:
-each post queues its own task, as before.
+comes back); the ids a task popped (at most ``BATCH``) are lost if it is killed, as the
+Celery messages of running tasks are (they are acknowledged when they start). Without Redis
+(the embedded server) there is no list: each post queues its own task, as before.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ HELP_KEY = "timelines:fanout:help"
 SLOT_KEY = "timelines:fanout:slot:{}"
 DRAINERS = 2
 SLOT_TTL = 90  # longer than a drain's time budget plus one fan-out
-BATCH = 100
+# Ids a drainer holds at a time: those it popped are lost if it is killed, so few.
+BATCH = 10
 
 
 def enqueue_on_commit(status_id: int) -> None:
