@@ -9,9 +9,10 @@ batch tasks (``fanout.deliver_to_followers``). Beat drains every 30 s too, for i
 a wake was lost.
 
 Up to ``DRAINERS`` tasks drain at once, each holding a slot that expires (a killed task's slot
-comes back); the ids a task popped (at most ``BATCH``) are lost if it is killed, as the
-Celery messages of running tasks are (they are acknowledged when they start). Without Redis
-(the embedded server) there is no list: each post queues its own task, as before.
+comes back). A task moves the ids it takes (``BATCH`` at a time) to a list of its slot, in one
+step, and empties it once they are fanned out: if it is killed, the next task to take that slot
+fans them out again (home feeds take a status once; a subscriber may be notified twice).
+Without Redis (the embedded server) there is no list: each post queues its own task.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ LIST_KEY = "timelines:fanout:pending"
 WAKE_KEY = "timelines:fanout:wake"
 HELP_KEY = "timelines:fanout:help"
 SLOT_KEY = "timelines:fanout:slot:{}"
+# The ids a drainer holding slot N has popped and not finished: a drainer killed midway leaves
+# them there, and the next one to take slot N fans them out first.
+HELD_KEY = "timelines:fanout:held:{}"
 DRAINERS = 2
 SLOT_TTL = 90  # longer than a drain's time budget plus one fan-out
-# Ids a drainer holds at a time: those it popped are lost if it is killed, so few.
-BATCH = 10
+BATCH = 10  # ids a drainer takes at a time
 
 
 def enqueue_on_commit(status_id: int) -> None:
@@ -69,21 +72,28 @@ def drain(*, time_budget: float = 25.0) -> int:
     client = _client()
     if client is None:
         return 0
-    slot = _take_slot(client)
-    if slot is None:
+    index = _take_slot(client)
+    if index is None:
         return 0
+    slot, held = _key(SLOT_KEY.format(index)), _key(HELD_KEY.format(index))
     deadline = time.monotonic() + time_budget
     taken = 0
     try:
-        while time.monotonic() < deadline:
-            ids = client.lpop(_key(LIST_KEY), BATCH)
+        # What a killed drainer of this slot left, then what is queued, moved to ``held`` in
+        # one step so that no id is ever in neither list.
+        ids = client.lrange(held, 0, -1)
+        while ids or time.monotonic() < deadline:
             if not ids:
-                break
-            if len(ids) == BATCH:
-                _wake(client, HELP_KEY)
+                ids = _hold(keys=[_key(LIST_KEY), held], args=[BATCH], client=client)
+                if not ids:
+                    break
+                if len(ids) == BATCH:
+                    _wake(client, HELP_KEY)
             taken += len(ids)
             for raw in ids:
                 _fan_out_one(int(raw))
+            client.delete(held)
+            ids = []
     finally:
         client.delete(slot)
     # Ids pushed from here on wake a new task (the key is gone); those pushed since the last
@@ -118,12 +128,26 @@ def _queue_drain() -> None:
     drain_fan_out_queue_task.delay()
 
 
-def _take_slot(client: Any) -> str | None:
+def _take_slot(client: Any) -> int | None:
     for i in range(DRAINERS):
-        key = _key(SLOT_KEY.format(i))
-        if client.set(key, 1, nx=True, ex=SLOT_TTL):
-            return key
+        if client.set(_key(SLOT_KEY.format(i)), 1, nx=True, ex=SLOT_TTL):
+            return i
     return None
+
+
+_HOLD_SCRIPT = """
+local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #ids > 0 then
+  redis.call('LTRIM', KEYS[1], #ids, -1)
+  redis.call('RPUSH', KEYS[2], unpack(ids))
+end
+return ids
+"""
+
+
+def _hold(*, keys: list[str], args: list[int], client: Any) -> list[bytes]:
+    """Move up to ``args[0]`` ids from the head of ``keys[0]`` to ``keys[1]`` atomically."""
+    return client.eval(_HOLD_SCRIPT, len(keys), *keys, *args)
 
 
 def _key(name: str) -> str:

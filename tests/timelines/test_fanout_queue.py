@@ -23,11 +23,14 @@ def in_home(account_id: int, status_id: int) -> bool:
 def queue_empty():
     """The list is shared by the test run: start and end with nothing queued."""
     client = fanout_queue._client()
+    keys = [fanout_queue._key(fanout_queue.LIST_KEY)] + [
+        fanout_queue._key(fanout_queue.HELD_KEY.format(i)) for i in range(fanout_queue.DRAINERS)
+    ]
     if client is not None:
-        client.delete(fanout_queue._key(fanout_queue.LIST_KEY))
+        client.delete(*keys)
     yield
     if client is not None:
-        client.delete(fanout_queue._key(fanout_queue.LIST_KEY))
+        client.delete(*keys)
 
 
 def test_a_post_through_the_api_reaches_a_followers_home(
@@ -88,3 +91,17 @@ def test_a_failing_fan_out_does_not_hold_back_the_next_post(
     assert fanout_queue.drain() == 2
     assert not in_home(reader.account.id, first.id)
     assert in_home(reader.account.id, second.id)
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the queue is a Redis list")
+def test_what_a_killed_drainer_held_is_fanned_out_by_the_next(make_user, queue_empty) -> None:
+    author, reader = make_user("author"), make_user("reader")
+    follow(reader, author)
+    status = post(author, "held when the worker died", fan_out=False)
+    client = fanout_queue._client()
+    # A drainer of slot 0 took the id, then died: its slot expired, the id stayed held.
+    client.rpush(fanout_queue._key(fanout_queue.HELD_KEY.format(0)), status.id)
+    assert fanout_queue.pending() == 0
+    assert fanout_queue.drain() == 1
+    assert in_home(reader.account.id, status.id)
+    assert client.llen(fanout_queue._key(fanout_queue.HELD_KEY.format(0))) == 0
