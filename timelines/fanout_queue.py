@@ -84,7 +84,7 @@ def drain(*, time_budget: float = 25.0) -> int:
         ids = client.lrange(held, 0, -1)
         while ids or time.monotonic() < deadline:
             if not ids:
-                ids = _hold(keys=[_key(LIST_KEY), held], args=[BATCH], client=client)
+                ids = _hold(client, _key(LIST_KEY), held, BATCH)
                 if not ids:
                     break
                 if len(ids) == BATCH:
@@ -145,9 +145,9 @@ return ids
 """
 
 
-def _hold(*, keys: list[str], args: list[int], client: Any) -> list[bytes]:
-    """Move up to ``args[0]`` ids from the head of ``keys[0]`` to ``keys[1]`` atomically."""
-    return client.eval(_HOLD_SCRIPT, len(keys), *keys, *args)
+def _hold(client: Any, source: str, target: str, count: int) -> list[bytes]:
+    """Move up to ``count`` ids from the head of ``source`` to ``target``, atomically."""
+    return client.eval(_HOLD_SCRIPT, 2, source, target, count)
 
 
 def _key(name: str) -> str:
