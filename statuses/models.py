@@ -104,8 +104,12 @@ class Status(models.Model):
             models.Index(fields=["account", "-id"], name="status_account_id_idx"),
             models.Index(fields=["reblog", "account"], name="status_reblog_account_idx"),
             models.Index(fields=["in_reply_to"], name="status_in_reply_to_idx"),
-            # Equality only (no LIKE): no varchar_pattern_ops twin.
-            models.Index(fields=["uri"], name="status_uri_idx"),
+            # Remote statuses by uri, equality only (no LIKE twin). Local statuses store no uri:
+            # an index over all of them would hold one key for most of the table, and a
+            # prepared lookup's generic plan, judging ``uri = $1`` by that key, scanned the
+            # table instead. Lookups with a literal uri use it as they are; prepared ones say
+            # ``AND NOT (uri = '')``.
+            models.Index(fields=["uri"], name="status_remote_uri_idx", condition=~models.Q(uri="")),
             models.Index(
                 fields=["-id"],
                 name="status_public_local_idx",

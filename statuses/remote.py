@@ -281,8 +281,11 @@ def _in_realtime_window(status: Status) -> bool:
 def uri_taken_by_other(uri: str, account: Account) -> bool:
     """Whether another account's status has this uri (a Note may not claim it)."""
     with prepared_cursor() as cursor:
+        # The NOT lets the generic plan use the partial index on non-empty uris: without it,
+        # PostgreSQL judged ``uri = $1`` by the empty uri of every local status and scanned.
         cursor.execute(
-            "SELECT 1 FROM statuses_status WHERE uri = %s AND account_id <> %s LIMIT 1",
+            "SELECT 1 FROM statuses_status WHERE uri = %s AND NOT (uri = '')"
+            " AND account_id <> %s LIMIT 1",
             [uri, account.id],
         )
         return cursor.fetchone() is not None
@@ -303,8 +306,8 @@ def _existing_status(account: Account, uri: str) -> Status | None:
     nearly always none (compiling the ORM's query cost more than running it)."""
     with prepared_cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM statuses_status WHERE uri = %s AND account_id = %s AND NOT local"
-            " ORDER BY id LIMIT 1",
+            "SELECT id FROM statuses_status WHERE uri = %s AND NOT (uri = '')"
+            " AND account_id = %s AND NOT local ORDER BY id LIMIT 1",
             [uri, account.id],
         )
         row = cursor.fetchone()
