@@ -8,6 +8,8 @@ once before forking so workers share its memory. Sizes come from the environment
 import gc
 import os
 
+from fedisocial.web_worker import child_exit  # noqa: F401 - a gunicorn hook
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
@@ -15,7 +17,8 @@ def _int(name: str, default: int) -> int:
 
 
 bind = f"{os.environ.get('HOST', '').strip() or '127.0.0.1'}:{_int('PORT', 8000)}"
-worker_class = "gthread"
+# gthread, sharing kept-alive connections out evenly between workers (fedisocial/web_worker.py).
+worker_class = "fedisocial.web_worker.BalancedThreadWorker"
 workers = _int("WEB_CONCURRENCY", 2)
 threads = _int("WEB_THREADS", 8)
 preload_app = True
@@ -64,3 +67,17 @@ def post_fork(server: object, worker: object) -> None:
     the finished requests waiting there, so it costs no more than the default thresholds did,
     and a worker stays near its size after its first requests."""
     gc.set_threshold(2000, 10, 0)
+
+
+# --- Keep-alive -------------------------------------------------------------------------------
+# A kept-alive connection stays with the worker that accepted it, however busy that worker gets
+# later (a worker restarted after max_requests starts with none). Closing a connection after
+# this many requests, as nginx's keepalive_requests does, lets the client reconnect, and the
+# balanced accept (fedisocial/web_worker.py) gives the new connection to the least loaded worker.
+KEEPALIVE_REQUESTS = _int("WEB_KEEPALIVE_REQUESTS", 100)
+
+
+def pre_request(worker: object, req: object) -> None:
+    """Answer with ``Connection: close`` on a connection's KEEPALIVE_REQUESTS-th request."""
+    if getattr(req, "req_number", 1) >= KEEPALIVE_REQUESTS:
+        req.must_close = True  # type: ignore[attr-defined]

@@ -217,5 +217,5 @@ def test_compose_file_is_valid_yaml_with_every_process() -> None:
 def test_gunicorn_config_loads() -> None:
     namespace: dict[str, Any] = {}
     exec((BASE_DIR / "gunicorn.conf.py").read_text(), namespace)
-    assert namespace["worker_class"] == "gthread"
+    assert namespace["worker_class"] == "fedisocial.web_worker.BalancedThreadWorker"
     assert namespace["preload_app"] is True
