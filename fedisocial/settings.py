@@ -228,7 +228,11 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_NAMESPACE}:asgi"},
         }
     }
+    # The last rendered entities a web worker read from Redis, kept in its own memory too
+    # (fedisocial/local_cache.py): entries (statuses, accounts) of ~1-2 KiB each.
+    RENDER_LOCAL_ENTRIES = int(env("RENDER_LOCAL_ENTRIES", "2000"))
 else:
+    RENDER_LOCAL_ENTRIES = 0  # the render cache is in process memory already
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -39,6 +39,7 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
         **settings.CACHES,
         "render": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
+    settings.RENDER_LOCAL_ENTRIES = 0
 
 
 def render_cache_config(name: str) -> dict[str, Any]:
@@ -58,8 +59,13 @@ def render_cache_config(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def render_cache(settings: Any) -> None:
-    """A cache of rendered entities, as a running server has one."""
+    """A cache of rendered entities, as a running server has one (with its in-process layer
+    when it is Redis)."""
+    from statuses.api import status_cache
+
     settings.CACHES = {**settings.CACHES, "render": render_cache_config("t")}
+    status_cache._local.clear()
+    settings.RENDER_LOCAL_ENTRIES = 2000 if settings.REDIS_URL else 0
 
 
 def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:

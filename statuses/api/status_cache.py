@@ -22,12 +22,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.cache import caches
 
 from accounts.api.serializers import render_account
 from accounts.models import Account
 from federation.uris import account_url, status_uri, status_url
 from fedisocial.api.dates import iso, iso_date
+from fedisocial.local_cache import LocalCache
 from statuses.filters import searchable_text
 from statuses.formatting import hashtag_url
 from statuses.models import Poll, Status, Visibility
@@ -43,6 +45,11 @@ QUOTE_APPROVAL_DENIED = {"automatic": [], "manual": [], "current_user": "denied"
 
 def _cache() -> Any:
     return caches["render"]
+
+
+# Status and account entries, which never change under their key, also kept in this process
+# (decoded): a page's entities are mostly the same recent ones on every request.
+_local = LocalCache()
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -308,13 +315,22 @@ def load_parts(
     account_keys: dict[str, AccountRef] = {}
     for ref in every:
         account_keys.setdefault(ref.account.key, ref.account)
-    hits: dict[str, Any] = cache.get_many([*status_keys, *account_keys, *extra_keys])
-    statuses = {
-        ref.id: CachedStatus.decode(hits[key]) for key, ref in status_keys.items() if key in hits
-    }
-    entities: dict[int, bytes] = {
-        ref.id: hits[key] for key, ref in account_keys.items() if key in hits
-    }
+    local = _local.get_many([*status_keys, *account_keys])
+    wanted = [key for key in (*status_keys, *account_keys) if key not in local]
+    hits: dict[str, Any] = cache.get_many([*wanted, *extra_keys]) if wanted or extra_keys else {}
+    remembered: dict[str, Any] = {}
+    statuses: dict[int, CachedStatus] = {}
+    for key, ref in status_keys.items():
+        if key in local:
+            statuses[ref.id] = local[key]
+        elif key in hits:
+            statuses[ref.id] = remembered[key] = CachedStatus.decode(hits[key])
+    entities: dict[int, bytes] = {}
+    for key, account_ref in account_keys.items():
+        if key in local:
+            entities[account_ref.id] = local[key]
+        elif key in hits:
+            entities[account_ref.id] = remembered[key] = hits[key]
 
     in_memory = dict(loaded or {})
     for status in list(in_memory.values()):
@@ -339,7 +355,7 @@ def load_parts(
         for ref in missing:
             status = in_memory.get(ref.id)
             if status is not None:  # else deleted since the page was read: left out
-                statuses[ref.id] = cached = cached_status(status)
+                statuses[ref.id] = remembered[ref.key] = cached = cached_status(status)
                 fresh[ref.key] = cached.encode()
 
     lacking = [ref for ref in account_keys.values() if ref.id not in entities]
@@ -352,9 +368,11 @@ def load_parts(
         for ref in lacking:
             account = accounts_in_memory.get(ref.id)
             if account is not None:
-                entities[ref.id] = fresh[ref.key] = account_base(account)
+                entities[ref.id] = fresh[ref.key] = remembered[ref.key] = account_base(account)
     if fresh:
         cache.set_many(fresh, timeout=TTL)
+    if remembered:
+        _local.set_many(remembered, settings.RENDER_LOCAL_ENTRIES)
     by_account = {ref.account.id: ref.account for ref in every}
     accounts = {
         account_id: account_json(members, by_account[account_id])
