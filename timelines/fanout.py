@@ -25,7 +25,7 @@ from fedisocial.db import JoinedLoader, id_set, prepared_cursor, set_prefetched
 from statuses.models import Mention, Status, StatusTag, TagFollow, Visibility
 from timelines import feeds, home_delivery, tasks
 from timelines.conversations import update_conversations_for
-from timelines.models import Notification
+from timelines.models import ListAccount, Notification
 from timelines.notifications import notify
 
 FOLLOWERS_PER_TASK = 1000
@@ -43,50 +43,64 @@ def load_for_batch(status_id: int) -> Status | None:
     return _load(status_id, with_tags=False)
 
 
+def load_many_for_fan_out(status_ids: Collection[int]) -> dict[int, Status]:
+    """``load_for_fan_out`` of several statuses in two statements in all (the fan-out queue
+    takes posts a few at a time); deleted ones and unknown ids are left out."""
+    loaded = [s for s in _status_loader().get_many(status_ids) if s.deleted_at is None]
+    _load_mentions_and_tags(loaded, with_tags=True)
+    return {s.id: s for s in loaded}
+
+
 def _load(status_id: int, *, with_tags: bool) -> Status | None:
     status = _status_loader().get(status_id)
     if status is None or status.deleted_at is not None:
         return None
-    _load_mentions_and_tags(status, with_tags=with_tags)
+    _load_mentions_and_tags([status], with_tags=with_tags)
     return status
 
 
-def _load_mentions_and_tags(status: Status, *, with_tags: bool) -> None:
-    """What ``prefetch_related`` of the mentions (of the status and of its original) and of
-    the tags would leave, only their ids loaded, in one hand-written query (the two prefetches
-    cost several times what the database did)."""
+def _load_mentions_and_tags(loaded: list[Status], *, with_tags: bool) -> None:
+    """What ``prefetch_related`` of the mentions (of the statuses and of their originals) and
+    of the tags would leave, only their ids loaded, in one hand-written query (the two
+    prefetches cost several times what the database did)."""
+    if not loaded:
+        return
     db = router.db_for_read(Mention)
     quote = connections[db].ops.quote_name
-    original = status.reblog
-    statuses = [status] if original is None else [status, original]
-    test, value = id_set("%s", [s.id for s in statuses], using=db)
+    statuses = {s.id: s for s in loaded}
+    for status in loaded:
+        if status.reblog is not None:
+            statuses.setdefault(status.reblog.id, status.reblog)
+    test, value = id_set("%s", statuses, using=db)
     sql = (
         f"SELECT 0, id, status_id, account_id FROM {quote(Mention._meta.db_table)}"  # noqa: S608
         f" WHERE status_id {test}"
     )
     params: list[object] = [value]
     if with_tags:
+        tags_test, tags_value = id_set("%s", [s.id for s in loaded], using=db)
         sql += (
             f" UNION ALL SELECT 1, id, status_id, tag_id FROM {quote(StatusTag._meta.db_table)}"  # noqa: S608
-            " WHERE status_id = %s"
+            f" WHERE status_id {tags_test}"
         )
-        params.append(status.id)
+        params.append(tags_value)
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    mentions: dict[int, list[Mention]] = {s.id: [] for s in statuses}
-    tags: list[StatusTag] = []
+    mentions: dict[int, list[Mention]] = {status_id: [] for status_id in statuses}
+    tags: dict[int, list[StatusTag]] = {s.id: [] for s in loaded}
     for kind, row_id, owner_id, other_id in rows:
         if kind == 0:
             names = ["id", "status_id", "account_id"]
             mentions[owner_id].append(Mention.from_db(db, names, [row_id, owner_id, other_id]))
         else:
             names = ["id", "status_id", "tag_id"]
-            tags.append(StatusTag.from_db(db, names, [row_id, owner_id, other_id]))
-    for loaded in statuses:
-        set_prefetched(loaded, "mentions", sorted(mentions[loaded.id], key=lambda m: m.id))
+            tags[owner_id].append(StatusTag.from_db(db, names, [row_id, owner_id, other_id]))
+    for status_id, status in statuses.items():
+        set_prefetched(status, "mentions", sorted(mentions[status_id], key=lambda m: m.id))
     if with_tags:
-        set_prefetched(status, "status_tags", sorted(tags, key=lambda t: t.id))
+        for status in loaded:
+            set_prefetched(status, "status_tags", sorted(tags[status.id], key=lambda t: t.id))
 
 
 @functools.cache
@@ -105,12 +119,14 @@ def _status_loader() -> JoinedLoader:
 @dataclass(frozen=True)
 class Followers:
     """What one query tells of the author's followers before the fan-out: the first id of
-    each batch of local ones, whether any of those asked to be notified of new posts, and
-    whether any follower is on another server (the status then goes there too)."""
+    each batch of local ones, whether any of those asked to be notified of new posts, whether
+    any follower is on another server (the status then goes there too), and whether the
+    author is on any list (else no list is asked about)."""
 
     batch_starts: list[int]
     subscribers: bool
     remote: bool
+    listed: bool = True
 
 
 def fan_out_on_write(status: Status) -> Followers | None:
@@ -126,7 +142,8 @@ def fan_out_on_write(status: Status) -> Followers | None:
             followers, author_served = deliver_to_followers(
                 status, with_author=status.account.local
             )
-            deliver_to_lists(status)
+            if followers.listed:
+                deliver_to_lists(status)
         case Visibility.DIRECT:
             deliver_to_mentioned(status)
             update_conversations_for(status)
@@ -176,8 +193,10 @@ def _tables() -> tuple[str, str]:
 def _followers(author_id: int) -> Followers:
     """``Followers`` in one query: the first account id of every FOLLOWERS_PER_TASK local,
     unsuspended followers (the author excluded, as ``home_delivery.FollowerRange``), then
-    whether one of those subscribed and whether one follower is remote."""
+    whether one of those subscribed, whether one follower is remote and whether a list holds
+    the author."""
     follow, account = _tables()
+    member = connections[router.db_for_read(ListAccount)].ops.quote_name(ListAccount._meta.db_table)
     local = (
         f"FROM {follow} f JOIN {account} a ON a.id = f.account_id"
         " WHERE f.target_account_id = %s AND a.domain IS NULL AND a.suspended_at IS NULL"
@@ -191,9 +210,11 @@ def _followers(author_id: int) -> Followers:
         f" UNION ALL SELECT 2, COUNT(*) FROM (SELECT 1 FROM {follow} f"
         f" JOIN {account} a ON a.id = f.account_id"
         " WHERE f.target_account_id = %s AND a.domain IS NOT NULL LIMIT 1) r"
+        f" UNION ALL SELECT 3, COUNT(*) FROM (SELECT 1 FROM {member} la"
+        " WHERE la.account_id = %s LIMIT 1) l"
         " ORDER BY 1, 2"
     )
-    params = [author_id, author_id, FOLLOWERS_PER_TASK, author_id, author_id, author_id]
+    params = [author_id] * 2 + [FOLLOWERS_PER_TASK] + [author_id] * 4
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -202,6 +223,7 @@ def _followers(author_id: int) -> Followers:
         batch_starts=[value for kind, value in rows if kind == 0],
         subscribers=bool(flags.get(1)),
         remote=bool(flags.get(2)),
+        listed=bool(flags.get(3)),
     )
 
 

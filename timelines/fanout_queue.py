@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from statuses.models import Status
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +93,7 @@ def drain(*, time_budget: float = 25.0) -> int:
                 if len(ids) == BATCH:
                     _wake(client, HELP_KEY)
             taken += len(ids)
-            for raw in ids:
-                _fan_out_one(int(raw))
+            _fan_out_all([int(raw) for raw in ids])
             client.delete(held)
             ids = []
     finally:
@@ -104,12 +106,32 @@ def drain(*, time_budget: float = 25.0) -> int:
     return taken
 
 
-def _fan_out_one(status_id: int) -> None:
-    """One post's fan-out; a failure is logged and the drain goes on with the next."""
+def _fan_out_all(status_ids: list[int]) -> None:
+    """These posts' fan-outs, loaded together; a failure is logged and the drain goes on with
+    the next post (and with each post loaded alone, when loading them together failed)."""
+    from timelines import fanout
+
+    try:
+        loaded = fanout.load_many_for_fan_out(status_ids)
+    except Exception:
+        logger.exception("loading statuses %s for their fan-out failed", status_ids)
+        for status_id in status_ids:
+            _fan_out_one(status_id)
+        return
+    for status_id in status_ids:
+        status = loaded.get(status_id)
+        if status is not None:
+            _fan_out_one(status_id, status)
+
+
+def _fan_out_one(status_id: int, status: Status | None = None) -> None:
+    """One post's fan-out (loading it unless given); a failure is logged and the drain goes
+    on with the next."""
     from timelines import fanout, tasks
 
     try:
-        status = fanout.load_for_fan_out(status_id)
+        if status is None:
+            status = fanout.load_for_fan_out(status_id)
         if status is not None:
             tasks.fan_out(status)
     except Exception:

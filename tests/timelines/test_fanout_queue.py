@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from statuses.models import Status
-from tests.timelines.helpers import follow, post
+from tests.timelines.helpers import boost, follow, post
 from timelines import fanout_queue
 from timelines.models import HOME_FEED, FeedEntry
 
@@ -105,3 +105,36 @@ def test_what_a_killed_drainer_held_is_fanned_out_by_the_next(make_user, queue_e
     assert fanout_queue.drain() == 1
     assert in_home(reader.account.id, status.id)
     assert client.llen(fanout_queue._key(fanout_queue.HELD_KEY.format(0))) == 0
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the queue is a Redis list")
+def test_posts_drained_together_each_reach_their_own_readers(make_user, queue_empty) -> None:
+    """A drain loads the posts it takes together: each keeps its own mentions and tags."""
+    from django.utils import timezone
+
+    from statuses.models import Tag, TagFollow
+
+    author, follower = make_user("author"), make_user("follower")
+    mentioned, tag_reader = make_user("mentioned"), make_user("tagreader")
+    follow(follower, author)
+    follow(mentioned, author)
+    TagFollow.objects.create(account=tag_reader.account, tag=Tag.objects.create(name="cats"))
+    tagged = post(author, "#cats", tags=["cats"], fan_out=False)
+    direct = post(author, "psst", visibility="direct", mentions=[mentioned], fan_out=False)
+    other = post(make_user("other"), "boost me", fan_out=False)
+    boosted = boost(author, other, fan_out=False)
+    gone = post(author, "deleted before its fan-out", fan_out=False)
+    Status.objects.filter(id=gone.id).update(deleted_at=timezone.now())
+    queued = [tagged, direct, boosted, gone]
+    client = fanout_queue._client()
+    client.rpush(fanout_queue._key(fanout_queue.LIST_KEY), *[s.id for s in queued])
+
+    assert fanout_queue.drain() == len(queued)
+
+    assert in_home(follower.account.id, tagged.id)
+    assert in_home(tag_reader.account.id, tagged.id)
+    assert in_home(mentioned.account.id, direct.id)
+    assert not in_home(follower.account.id, direct.id)
+    assert not in_home(tag_reader.account.id, boosted.id)
+    assert in_home(follower.account.id, boosted.id)
+    assert not in_home(follower.account.id, gone.id)
