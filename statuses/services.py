@@ -381,21 +381,26 @@ def _create_status(
     """Insert the status and what hangs on it, and leave it in the rendering shape (see
     ``_as_loaded``): the API answers with it without reading it back."""
     mentions = formatting.resolve_mentions(draft.text)
+    status = Status(
+        account=account,
+        local=True,
+        text=draft.text,
+        content=formatting.format_text(draft.text, accounts=mentions),
+        spoiler_text=draft.spoiler_text,
+        sensitive=draft.sensitive,
+        visibility=draft.visibility,
+        language=draft.language,
+        in_reply_to=thread,
+        in_reply_to_account_id=_reply_account_id(account, thread),
+        application=application,
+    )
+    if _is_plain(status, draft, thread, mentions):
+        _insert_plain(status)
+        fanout_queue.enqueue_on_commit(status.id)  # committed already: queued now
+        _as_loaded(status, mentions=[], status_tags=[], poll=None)
+        return status
     with transaction.atomic():
         tags = _tags_for(draft.text)
-        status = Status(
-            account=account,
-            local=True,
-            text=draft.text,
-            content=formatting.format_text(draft.text, accounts=mentions),
-            spoiler_text=draft.spoiler_text,
-            sensitive=draft.sensitive,
-            visibility=draft.visibility,
-            language=draft.language,
-            in_reply_to=thread,
-            in_reply_to_account_id=_reply_account_id(account, thread),
-            application=application,
-        )
         if thread is None:
             _insert_in_new_conversation(status)
         else:
@@ -498,6 +503,60 @@ def _insert_in_new_conversation(status: Status) -> None:
         status.conversation_id = cursor.fetchone()[0]
     status._state.adding = False
     status._state.db = connection.alias
+
+
+def _is_plain(
+    status: Status, draft: _Draft, thread: Status | None, mentions: dict[str, Account]
+) -> bool:
+    """A post with nothing hanging on it (no thread, mention, hashtag or poll, counted on its
+    author): one statement writes all of it, on PostgreSQL."""
+    return (
+        connection.vendor == "postgresql"
+        and thread is None
+        and not mentions
+        and draft.poll is None
+        and status.visibility != Visibility.DIRECT
+        and not formatting.extract_hashtags(draft.text)
+    )
+
+
+@functools.cache
+def _plain_post_statement() -> tuple[str, list[Field[Any, Any]]]:
+    """``_insert_in_new_conversation_statement`` and the author's counters
+    (``_count_new_status``) as one statement, whose row is the conversation id and the
+    author's counters after the update."""
+    insert, fields = _insert_in_new_conversation_statement()
+    head, _, status_insert = insert.partition(") INSERT INTO ")
+    bump = _BUMP_STATUSES_COUNT_SQL.strip()
+    sql = (
+        f"{head}), s AS (INSERT INTO {status_insert}), u AS ({bump})"  # noqa: S608
+        " SELECT s.conversation_id, u.statuses_count, u.followers_count, u.following_count"
+        " FROM s LEFT JOIN u ON TRUE"
+    )
+    return sql, fields
+
+
+def _insert_plain(status: Status) -> None:
+    """A plain post (``_is_plain``) in one statement, in autocommit: the author's row is locked
+    only while it runs, and no BEGIN or COMMIT round trip is needed."""
+    sql, fields = _plain_post_statement()
+    conversation = Conversation()
+    values = [
+        f.get_db_prep_save(
+            f.pre_save(conversation if f.model is Conversation else status, True), connection
+        )
+        for f in fields
+    ]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*values, status.created_at, status.account_id])
+        conversation_id, *counters = cursor.fetchone()
+    status.conversation_id = conversation_id
+    status._state.adding = False
+    status._state.db = connection.alias
+    if counters[0] is not None:
+        author = status.account
+        author.statuses_count, author.followers_count, author.following_count = counters
+        author.last_status_at = status.created_at
 
 
 def _insert_unless_key_taken(obj: Model) -> bool:
