@@ -3,7 +3,7 @@
 Instance domain blocks are asked about on every inbox request and every fetch of our objects;
 they change rarely. The whole (small) table is cached with the version it was read at, and
 every change bumps the version (after commit), so a block takes effect at once without a query
-per request."""
+per request; each process also keeps the rows of the version it last read."""
 
 from __future__ import annotations
 
@@ -31,15 +31,26 @@ def _candidates(domain: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# This process's copy of the rows, with the version it was read at: while the shared version
+# has not moved, the copy is current, and a request reads one small key instead of the table.
+_local: tuple[Any, dict[str, int]] | None = None
+
+
 def _blocks() -> dict[str, int]:
-    """Every blocked domain and the id of its block, from the cache when it is current."""
-    found: dict[str, Any] = cache.get_many([_VERSION_KEY, _ROWS_KEY])
-    version = found.get(_VERSION_KEY) or 0
-    entry = found.get(_ROWS_KEY)
+    """Every blocked domain and the id of its block, from the cache when it is current.
+    Callers must not mutate it."""
+    global _local
+    version = cache.get(_VERSION_KEY) or 0
+    local = _local
+    if local is not None and local[0] == version:
+        return local[1]
+    entry = cache.get(_ROWS_KEY)
     if entry is not None and entry[0] == version:
-        return dict(entry[1])
-    rows = dict(DomainBlock.objects.values_list("domain", "id"))
-    cache.set(_ROWS_KEY, [version, rows], timeout=3600)
+        rows = dict(entry[1])
+    else:
+        rows = dict(DomainBlock.objects.values_list("domain", "id"))
+        cache.set(_ROWS_KEY, [version, rows], timeout=3600)
+    _local = (version, rows)
     return rows
 
 
@@ -56,7 +67,10 @@ def domain_block(domain: str) -> DomainBlock | None:
 
 def is_domain_blocked(domain: str) -> bool:
     """Whether ``domain`` (or a parent) is suspended: nothing is accepted from or sent to it."""
-    if not domain or not any(d in _blocks() for d in _candidates(domain)):
+    if not domain:
+        return False
+    blocks = _blocks()
+    if not any(d in blocks for d in _candidates(domain)):
         return False
     block = domain_block(domain)
     return block is not None and block.severity == DomainBlock.Severity.SUSPEND
