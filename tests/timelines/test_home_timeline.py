@@ -268,3 +268,16 @@ def test_home_needs_a_user_token_with_read_statuses(alice, client_for, anon):
     assert client_for(alice, scopes="read:accounts").get(HOME).status_code == 403
     assert client_for(alice, scopes="read:statuses").get(HOME).status_code == 200
     assert client_for(None).get(HOME).status_code == 422
+
+
+def test_a_window_of_entries_no_longer_visible_is_read_past(alice, bob, client_for):
+    """Feed entries of statuses gone since (still in the feed until their removal runs) fill
+    the first windows of the page: the page goes on to the older statuses still there."""
+    follow(alice, bob)
+    older = [post(bob, f"older {i}") for i in range(3)]
+    gone = [post(bob, f"gone {i}") for i in range(20)]
+    Status.objects.filter(id__in=[s.id for s in gone]).update(deleted_at=timezone.now())
+
+    page = ids(client_for(alice).get(HOME, {"limit": 2}))
+
+    assert page == [str(older[2].id), str(older[1].id)]
