@@ -42,7 +42,8 @@ def _blocks() -> dict[str, int]:
     global _local
     version = cache.get(_VERSION_KEY) or 0
     local = _local
-    if local is not None and local[0] == version:
+    # No version (never bumped, or evicted) says nothing of what changed: not trusted here.
+    if local is not None and version and local[0] == version:
         return local[1]
     entry = cache.get(_ROWS_KEY)
     if entry is not None and entry[0] == version:

@@ -31,6 +31,11 @@ def _immediate_side_effects(settings: Any, monkeypatch: pytest.MonkeyPatch) -> N
     from federation import actors
 
     actors._signers.clear()
+    from moderation import policies
+    from statuses.api import status_cache
+
+    policies._local = None
+    status_cache._local.clear()
     # The rate limit counts in the shared cache; tests that exercise it turn it back on.
     settings.RATE_LIMIT_REQUESTS = 0
     # Rendered entities are not cached unless a test asks for it (``render_cache``): a page
