@@ -626,7 +626,9 @@ def searchable_text(status: Status) -> str:
     return "\n\n".join(parts)
 
 
-@dataclass(frozen=True)
+# Plain slotted, not frozen: a page builds one per status, and a frozen dataclass's __init__
+# goes through object.__setattr__ for every field.
+@dataclass(slots=True)
 class FilterSubject:
     """What filters look at in one status of a page: its id, what it boosts, who wrote what
     it shows, and (lazily) the searchable text of what it shows."""

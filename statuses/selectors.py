@@ -176,12 +176,18 @@ def _in_list(
     return sql.replace("{" + name + "}", test), {**params, name: value}
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the page query's timestamps are naive UTC
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _version(value: Any) -> int:
     """A row version (``status_cache.stamp``) from the page query's timestamp."""
-    from statuses.api.status_cache import stamp
-
     if value is None:
         return 0
+    if type(value) is datetime and value.tzinfo is None:  # PostgreSQL's, the common case
+        return (value - _NAIVE_EPOCH) // _MICROSECOND
+    from statuses.api.status_cache import stamp
+
     return stamp(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
@@ -196,7 +202,9 @@ def _day(value: Any) -> str | None:
     return value.isoformat()  # YYYY-MM-DD, several times faster than strftime
 
 
-def _ref_from_row(row: Sequence[Any]) -> StatusRef:
+def _refs_from_rows(rows: Iterable[Sequence[Any]]) -> dict[int, StatusRef]:
+    """The refs of the page query's rows, by status id: a row is the status and its author,
+    then its boost's original and the original's author (NULLs for a status that is none)."""
     from statuses.api.status_cache import AccountRef, StatusRef
 
     def one(values: Sequence[Any], reblog: StatusRef | None) -> StatusRef:
@@ -209,9 +217,12 @@ def _ref_from_row(row: Sequence[Any]) -> StatusRef:
             sid, _version(version), replies, reblogs, favourites, conversation, account, reblog
         )
 
-    width = len(row) // 2
-    original = one(row[width:], None) if row[width] is not None else None
-    return one(row[:width], original)
+    refs: dict[int, StatusRef] = {}
+    for row in rows:
+        width = len(row) // 2
+        original = one(row[width:], None) if row[width] is not None else None
+        refs[row[0]] = one(row[:width], original)
+    return refs
 
 
 def visible_refs(ids: Iterable[int], viewer: Account | None) -> dict[int, StatusRef]:
@@ -231,7 +242,7 @@ def visible_refs(ids: Iterable[int], viewer: Account | None) -> dict[int, Status
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {row[0]: _ref_from_row(row) for row in rows}
+    return _refs_from_rows(rows)
 
 
 @dataclass
