@@ -483,6 +483,18 @@ def _insert_in_new_conversation_statement() -> tuple[str, list[Field[Any, Any]]]
     )
 
 
+def _new_conversation_values(status: Status, fields: list[Field[Any, Any]]) -> list[Any]:
+    """The parameters of a new conversation's and its first status's columns, for the
+    statements that insert both."""
+    conversation = Conversation()
+    return [
+        f.get_db_prep_save(
+            f.pre_save(conversation if f.model is Conversation else status, True), connection
+        )
+        for f in fields
+    ]
+
+
 def _insert_in_new_conversation(status: Status) -> None:
     """``_insert`` of a status that starts its own conversation: on PostgreSQL the
     conversation's insert and the status's are one statement (one round trip fewer per post)."""
@@ -491,13 +503,7 @@ def _insert_in_new_conversation(status: Status) -> None:
         _insert(status)
         return
     sql, fields = _insert_in_new_conversation_statement()
-    conversation = Conversation()
-    values = [
-        f.get_db_prep_save(
-            f.pre_save(conversation if f.model is Conversation else status, True), connection
-        )
-        for f in fields
-    ]
+    values = _new_conversation_values(status, fields)
     with prepared_cursor() as cursor:
         cursor.execute(sql, values)
         status.conversation_id = cursor.fetchone()[0]
@@ -540,13 +546,7 @@ def _insert_plain(status: Status) -> None:
     """A plain post (``_is_plain``) in one statement, in autocommit: the author's row is locked
     only while it runs, and no BEGIN or COMMIT round trip is needed."""
     sql, fields = _plain_post_statement()
-    conversation = Conversation()
-    values = [
-        f.get_db_prep_save(
-            f.pre_save(conversation if f.model is Conversation else status, True), connection
-        )
-        for f in fields
-    ]
+    values = _new_conversation_values(status, fields)
     with prepared_cursor() as cursor:
         cursor.execute(sql, [*values, status.created_at, status.account_id])
         conversation_id, *counters = cursor.fetchone()
