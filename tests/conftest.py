@@ -65,12 +65,11 @@ def render_cache_config(name: str) -> dict[str, Any]:
 @pytest.fixture
 def render_cache(settings: Any) -> None:
     """A cache of rendered entities, as a running server has one (with its in-process layer
-    when it is Redis)."""
-    from statuses.api import status_cache
+    when it is Redis, as configured)."""
+    from fedisocial import settings as configured
 
     settings.CACHES = {**settings.CACHES, "render": render_cache_config("t")}
-    status_cache._local.clear()
-    settings.RENDER_LOCAL_ENTRIES = 2000 if settings.REDIS_URL else 0
+    settings.RENDER_LOCAL_ENTRIES = configured.RENDER_LOCAL_ENTRIES
 
 
 def make_token(user: User | None, scopes: str = "read write follow push", app: Any = None) -> str:
